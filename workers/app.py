@@ -1,0 +1,77 @@
+"""The Faust app, its topics and its table, defined once from `Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+from faust.topics import Topic
+
+from workers.config import Settings
+
+# The dedupe index: one entry per fingerprint (and per dead-lettered origin).
+INDEX_TABLE = "dedupe-index"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """The app and everything the agents read and write."""
+
+    app: faust.App
+    raw: Topic
+    prepared: Topic
+    enriched: Topic
+    duplicates: Topic
+    deadletter: Topic
+    alerts: Topic
+    index: faust.Table
+
+
+def create_app(settings: Settings) -> Wiring:
+    """Build the Faust app for these settings; no broker is contacted until it starts."""
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        web_enabled=False,
+        autodiscover=False,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    topics = settings.topics
+
+    def topic(name: str, internal: bool = False) -> Topic:
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.partitions,
+            internal=internal,
+        )
+
+    retention_ms = int(settings.dedupe_retention_hours * 3600 * 1000)
+    index = app.Table(
+        INDEX_TABLE,
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.partitions,
+        # The changelog forgets entries past retention too, so recovery stays bounded.
+        extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": retention_ms},
+    )
+    return Wiring(
+        app=app,
+        raw=topic(topics.raw),
+        prepared=topic(topics.prepared, internal=True),
+        enriched=topic(topics.enriched),
+        duplicates=topic(topics.duplicates),
+        deadletter=topic(topics.deadletter),
+        alerts=topic(topics.alerts),
+        index=index,
+    )

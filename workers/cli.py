@@ -1,0 +1,153 @@
+"""The `newswire` command: worker, produce, process, tail.
+
+Settings come from NEWSWIRE_* environment variables (see `newswire --help`);
+this module is the only place that reads the environment or sets up logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from workers import __version__
+from workers.config import Settings
+from workers.errors import ConfigError, NewswireError
+
+log = logging.getLogger("newswire")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _settings_epilog() -> str:
+    rows = "\n".join(
+        f"  {name:<32} {doc} (default {default})" for name, default, doc in Settings.describe()
+    )
+    return f"settings (environment variables):\n{rows}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newswire",
+        description="Streaming news ingest: strip ads and boilerplate, drop duplicates, "
+        "tag entities, emit enriched events to Kafka.",
+        epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newswire {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser(
+        "worker",
+        help="run the streaming worker (Faust) with /metrics",
+        description="Consume PREFIX.raw and emit to PREFIX.enriched, PREFIX.duplicates and "
+        "PREFIX.deadletter. Creates the topics if missing. Stop with Ctrl-C or SIGTERM.",
+        epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    produce = sub.add_parser(
+        "produce",
+        help="send raw stories to PREFIX.raw",
+        description="Send stories from JSON-lines files (one raw story per line, sent as is), "
+        ".txt/.html files (one story each) or directories of them; '-' reads JSON lines "
+        "from stdin. Keys are story ids, or a stable id derived from the content.",
+    )
+    produce.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or '-'")
+    produce.add_argument("--topic", help="topic to send to (default PREFIX.raw)")
+
+    process = sub.add_parser(
+        "process",
+        help="run the whole pipeline offline on JSON lines",
+        description="Read raw stories as JSON lines; write one outcome per line, in input order, "
+        'each with "kind": "enriched", "duplicate" or "rejected". Blank lines are skipped. '
+        "Dedupe state lasts for the run, so later copies are caught.",
+    )
+    process.add_argument("-i", "--input", type=Path, help="input file (default stdin)")
+    process.add_argument("-o", "--output", type=Path, help="output file (default stdout)")
+
+    tail = sub.add_parser(
+        "tail",
+        help="print outcome events as they arrive",
+        description="Follow newswire topics and print each event readably (or as JSON lines).",
+    )
+    tail.add_argument(
+        "topics", nargs="*", metavar="TOPIC", help="default: enriched, duplicates, deadletter"
+    )
+    tail.add_argument("--json", action="store_true", help="print the raw JSON events")
+    tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = Settings.from_env(os.environ)
+        return COMMANDS[args.command](settings, args)
+    except NewswireError as exc:
+        print(f"newswire: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+# Commands import their modules lazily: `process` and `--help` need not load Faust.
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.worker import run_worker
+
+    return run_worker(settings)
+
+
+def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.produce import produce
+
+    missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
+    if missing:
+        raise ConfigError("PATH", missing[0], "no such file or directory")
+    summary = produce(settings, args.paths, topic=args.topic)
+    print(summary, file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.offline import process_lines
+    from workers.pipeline.core import Pipeline, PipelineOptions
+
+    pipeline = Pipeline(PipelineOptions.from_settings(settings))
+    with ExitStack() as stack:
+        try:
+            src = stack.enter_context(args.input.open("rb")) if args.input else sys.stdin.buffer
+            dst = stack.enter_context(args.output.open("wb")) if args.output else sys.stdout.buffer
+        except OSError as exc:
+            raise ConfigError(
+                "--input/--output", exc.filename, exc.strerror or "cannot open"
+            ) from None
+        counts = process_lines(src, dst, pipeline, source=str(args.input or "stdin"))
+    total = sum(counts.values())
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("enriched", "duplicate", "rejected"))
+    log.info("processed %d stories: %s", total, summary)
+    return 0
+
+
+def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.tail import tail
+
+    t = settings.topics
+    topics = args.topics or [t.enriched, t.duplicates, t.deadletter]
+    tail(settings, topics, sys.stdout, as_json=args.json, from_beginning=args.from_beginning)
+    return 0
+
+
+COMMANDS = {"worker": cmd_worker, "produce": cmd_produce, "process": cmd_process, "tail": cmd_tail}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Settings, read once from ``NEWSWIRE_*`` environment variables and passed down.
+
+Nothing here runs at import time: the CLI calls `Settings.from_env()` and hands
+the frozen result to whatever needs it. An unknown ``NEWSWIRE_*`` variable is an
+error, so a typo does not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.errors import ConfigError
+
+_HOSTPORT = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+
+def _bootstrap(name: str, raw: str) -> str:
+    servers = [s.strip() for s in raw.split(",") if s.strip()]
+    if not servers or not all(_HOSTPORT.match(s) for s in servers):
+        raise ConfigError(name, raw, "expected host:port[,host:port...]")
+    for s in servers:
+        _port(name, s.rsplit(":", 1)[1])
+    return ",".join(servers)
+
+
+def _port(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if not 0 <= value <= 65535:
+        raise ConfigError(name, raw, "expected a port between 0 and 65535")
+    return value
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(name, raw, "expected an integer") from None
+
+
+def _positive(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value <= 0:
+        raise ConfigError(name, raw, "expected a positive integer")
+    return value
+
+
+def _float_positive(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, raw, "expected a number") from None
+    if value <= 0:
+        raise ConfigError(name, raw, "expected a positive number")
+    return value
+
+
+def _topic_prefix(name: str, raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._\-]{1,200}", raw):
+        raise ConfigError(name, raw, "expected letters, digits, '.', '_' or '-'")
+    return raw
+
+
+def _choice(*options: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ConfigError(name, raw, f"expected one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _text(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise ConfigError(name, raw, "expected a non-empty value")
+    return raw.strip()
+
+
+def _setting(default: object, parse: Callable[[str, str], object], doc: str) -> object:
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults a local run needs."""
+
+    kafka_bootstrap: str = _setting(
+        "127.0.0.1:9092", _bootstrap, "Kafka bootstrap servers, host:port[,host:port]"
+    )
+    topic_prefix: str = _setting(
+        "news", _topic_prefix, "prefix of every topic: PREFIX.raw, PREFIX.enriched, ..."
+    )
+    app_id: str = _setting("newswire", _topic_prefix, "Faust app id: consumer group and state")
+    partitions: int = _setting(4, _positive, "partitions of topics newswire creates")
+    replication_factor: int = _setting(1, _positive, "replicas of topics newswire creates")
+    store: str = _setting("rocksdb", _choice("rocksdb", "memory"), "table store: rocksdb or memory")
+    data_dir: Path = _setting(
+        Path(".newswire"), lambda n, v: Path(_text(n, v)), "worker state (RocksDB tables)"
+    )
+    metrics_host: str = _setting("127.0.0.1", _text, "address the /metrics HTTP server binds")
+    metrics_port: int = _setting(9108, _port, "port of /metrics (0 disables it)")
+    max_body_bytes: int = _setting(
+        1_000_000, _positive, "raw messages larger than this are dead-lettered (too_large)"
+    )
+    dedupe_retention_hours: float = _setting(
+        72.0, _float_positive, "how long a story's fingerprint is remembered"
+    )
+    dedupe_max_entries: int = _setting(
+        2_000_000, _positive, "fingerprints kept per worker; the oldest go first"
+    )
+    log_level: str = _setting(
+        "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
+    )
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from ``NEWSWIRE_<FIELD>`` variables; unknown ones are errors."""
+        known = {f"NEWSWIRE_{f.name.upper()}": f for f in dataclasses.fields(cls)}
+        unknown = sorted(k for k in env if k.startswith("NEWSWIRE_") and k not in known)
+        if unknown:
+            raise ConfigError(
+                unknown[0], env[unknown[0]], f"unknown setting; known: {', '.join(sorted(known))}"
+            )
+        values = {
+            f.name: f.metadata["parse"](name, env[name]) for name, f in known.items() if name in env
+        }
+        return cls(**values)
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting: --help and the README use it."""
+        return [
+            (f"NEWSWIRE_{f.name.upper()}", str(f.default), f.metadata["doc"])
+            for f in dataclasses.fields(cls)
+        ]
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The topic names for one prefix, defined once."""
+
+    prefix: str
+
+    @property
+    def raw(self) -> str:
+        return f"{self.prefix}.raw"
+
+    @property
+    def enriched(self) -> str:
+        return f"{self.prefix}.enriched"
+
+    @property
+    def duplicates(self) -> str:
+        return f"{self.prefix}.duplicates"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}.deadletter"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}.alerts"
+
+    @property
+    def prepared(self) -> str:
+        """Internal: prepared stories keyed by fingerprint, so dedupe state is partition-local."""
+        return f"{self.prefix}.prepared"

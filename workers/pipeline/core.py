@@ -1,0 +1,182 @@
+"""The whole pipeline as two pure steps, shared by the worker, `newswire process` and tests.
+
+`prepare` is stateless (parse, clean, detect language, tag, fingerprint) and turns
+any raw bytes into a `Prepared` candidate. `decide` is the one stateful step: given
+the index entry under the candidate's key it returns the outcome (or None for a
+replay) and the entry to write back. Neither raises on bad input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from workers.config import Settings
+from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
+from workers.pipeline.dedupe import DedupeOptions, IndexEntry, decide, fingerprint
+from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
+from workers.pipeline.language import detect_language
+from workers.pipeline.parse import ParseOptions, parse_raw
+from workers.records import (
+    DeadLetter,
+    DuplicateNotice,
+    Enriched,
+    Entity,
+    Origin,
+    Outcome,
+    Prepared,
+    RawStory,
+    Rejection,
+    dead_letter,
+    utc_iso,
+)
+
+StageObserver = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    parse: ParseOptions = field(default_factory=ParseOptions)
+    clean: CleanOptions = field(default_factory=CleanOptions)
+    tag: TagOptions = field(default_factory=TagOptions)
+    dedupe: DedupeOptions = field(default_factory=DedupeOptions)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineOptions:
+        return cls(
+            parse=ParseOptions(max_bytes=settings.max_body_bytes),
+            dedupe=DedupeOptions(
+                retention_seconds=settings.dedupe_retention_hours * 3600.0,
+                max_entries=settings.dedupe_max_entries,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome | None  # None: a replay of a message already decided
+    entry: IndexEntry
+
+
+def _ignore(stage: str, seconds: float) -> None:
+    return None
+
+
+class Pipeline:
+    """parse -> clean -> language -> entities -> fingerprint, then dedupe."""
+
+    def __init__(
+        self,
+        opts: PipelineOptions,
+        gazetteer: Gazetteer | None = None,
+        observe: StageObserver = _ignore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.opts = opts
+        self.gazetteer = gazetteer or Gazetteer.load()
+        self._observe = observe
+        self._clock = clock
+
+    def prepare(self, data: bytes, key: bytes | None, origin: Origin) -> Prepared:
+        """Run the stateless stages; any refusal (or bug) becomes a dead-letter candidate."""
+        started = time.perf_counter()
+        try:
+            result = self._prepare(data, origin, started)
+        except Exception as exc:  # a bug in a stage must not stop the stream
+            result = Rejection("internal_error", f"{type(exc).__name__}: {exc}"[:500])
+        if isinstance(result, Enriched):
+            return Prepared(result.fingerprint, origin.ref, origin.timestamp, result)
+        letter = dead_letter(data, key, origin, result, now=self._clock())
+        return Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
+
+    def _prepare(self, data: bytes, origin: Origin, started: float) -> Enriched | Rejection:
+        t = started
+        story = parse_raw(data, self.opts.parse)
+        t = self._lap("parse", t)
+        if isinstance(story, Rejection):
+            return story
+        cleaned = clean_body(story.body, story.content_type, self.opts.clean)
+        t = self._lap("clean", t)
+        if not cleaned.body:
+            return Rejection(
+                "no_content",
+                f"nothing left after cleaning ({len(cleaned.removed)} pieces removed)",
+                story.id,
+            )
+        language = story.language or detect_language(cleaned.body)
+        t = self._lap("language", t)
+        entities = tag_entities(cleaned.body, self.gazetteer, self.opts.tag)
+        t = self._lap("entities", t)
+        return _enriched(story, cleaned.body, language, entities, cleaned, origin, t - started)
+
+    def decide(self, prepared: Prepared, entry: IndexEntry | None) -> Decision:
+        """The outcome for a prepared candidate given its index entry, and the entry to store."""
+        started = time.perf_counter()
+        now = self._clock()
+        event = prepared.event
+        story_id = event.id if isinstance(event, Enriched) else prepared.origin_ref
+        verdict = decide(
+            entry, story_id or prepared.origin_ref, prepared.origin_ref, now, self.opts.dedupe
+        )
+        self._lap("dedupe", started)
+        outcome: Outcome | None
+        if verdict.status == "replay":
+            outcome = None
+        elif isinstance(event, DeadLetter):
+            outcome = replace(event, emitted_at=utc_iso(now))
+        elif verdict.status == "new":
+            outcome = replace(
+                event,
+                cluster_id=verdict.entry.cluster_id,
+                emitted_at=utc_iso(now),
+                processing_seconds=event.processing_seconds + time.perf_counter() - started,
+            )
+        else:
+            outcome = DuplicateNotice(
+                id=event.id,
+                duplicate_of=verdict.entry.canonical_id,
+                cluster_id=verdict.entry.cluster_id,
+                match=verdict.match,
+                similarity=verdict.similarity,
+                received_at=event.received_at,
+                emitted_at=utc_iso(now),
+                source=event.source,
+                headline=event.headline,
+            )
+        return Decision(outcome=outcome, entry=verdict.entry)
+
+    def _lap(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self._observe(stage, now - since)
+        return now
+
+
+def _enriched(
+    story: RawStory,
+    body: str,
+    language: str,
+    entities: list[Entity],
+    cleaned: Cleaned,
+    origin: Origin,
+    seconds: float,
+) -> Enriched:
+    return Enriched(
+        id=story.id,
+        body=body,
+        language=language,
+        removed=cleaned.removed,
+        cluster_id="",
+        entities=entities,
+        fingerprint=fingerprint(body),
+        received_at=utc_iso(origin.timestamp),
+        emitted_at="",
+        processing_seconds=seconds,
+        source=story.source,
+        headline=story.headline,
+        url=story.url,
+        published_at=story.published_at,
+        content_type=story.content_type,
+        dateline=cleaned.dateline,
+        credit=cleaned.credit,
+    )

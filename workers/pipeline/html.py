@@ -1,0 +1,111 @@
+"""HTML bodies to plain text: one line per block, page chrome reported as removed.
+
+A first version on the standard library's forgiving parser (broken markup never
+raises); the issue on cleaning measures real main-text extractors against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from workers.records import Removed
+
+# Elements whose text is never story text.
+SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "head",
+        "title",
+        "button",
+        "select",
+    }
+)
+# Page chrome: its text is reported as removed (reason "html").
+CHROME = frozenset({"nav", "footer", "header", "aside", "form", "figcaption"})
+BLOCK = frozenset(
+    {
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+        "article", "blockquote", "tr", "table", "pre", "hr", "main", "figure", "dd", "dt",
+    }
+)  # fmt: skip
+VOID = frozenset(
+    {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "source"}
+)
+MAX_DEPTH = 512  # deeper nesting is treated as flat text rather than tracked
+
+
+@dataclass(frozen=True)
+class HtmlText:
+    text: str
+    removed: list[Removed]
+
+
+class _Extractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.chrome: list[str] = []
+        self._buf: list[str] = []
+        self._chrome_buf: list[str] = []
+        self._stack: list[str] = []
+        self._skip = 0
+        self._in_chrome = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            if tag in BLOCK:
+                self._break()
+            return
+        if len(self._stack) < MAX_DEPTH:
+            self._stack.append(tag)
+            self._skip += tag in SKIP
+            self._in_chrome += tag in CHROME
+        if tag in BLOCK:
+            self._break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in BLOCK:
+            self._break()
+        if tag not in self._stack:
+            return  # a stray end tag: ignore it, as browsers do
+        while self._stack:
+            top = self._stack.pop()
+            self._skip -= top in SKIP
+            self._in_chrome -= top in CHROME
+            if top == tag:
+                break
+        if tag in CHROME and not self._in_chrome:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        (self._chrome_buf if self._in_chrome else self._buf).append(data)
+
+    def _break(self) -> None:
+        for buf, out in ((self._buf, self.lines), (self._chrome_buf, self.chrome)):
+            text = " ".join("".join(buf).split())
+            if text:
+                out.append(text)
+            buf.clear()
+
+    def close(self) -> None:
+        super().close()
+        self._break()
+
+
+def html_to_text(markup: str) -> HtmlText:
+    """Extract block text; chrome (nav, footer, ...) goes to `removed` with reason html."""
+    parser = _Extractor()
+    parser.feed(markup)
+    parser.close()
+    return HtmlText(
+        text="\n".join(parser.lines),
+        removed=[Removed(text=c, reason="html") for c in parser.chrome],
+    )

@@ -1,0 +1,182 @@
+"""The boilerplate catalogue: whole-line patterns, each with lines it must and must not cut.
+
+Every pattern is matched against a whole line (``fullmatch``), case-insensitively,
+and uses only bounded repeats, so no input can make the regex engine backtrack
+for long. ``examples`` must match; ``keep`` must not: ``tests/unit`` checks both
+for every rule, so adding a rule means adding its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: str
+    examples: tuple[str, ...]
+    keep: tuple[str, ...] = ()
+
+
+_SEP = r"\s*[:\-\u2013\u2014|>]\s*"  # the separator after a teaser label
+_TAIL = r".{0,300}"  # the teaser's headline
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "id_fewer_ads",
+        r"baca berita (dengan|tanpa) (sedikit )?iklan,?\s*klik\s*di\s*sini\W{0,5}",
+        (
+            "Baca berita dengan sedikit iklan, klik disini",
+            "baca berita dengan sedikit iklan, klik di sini.",
+        ),
+        ("Kementerian membaca berita itu dan mengklik tautan di sini.",),
+    ),
+    Rule(
+        "id_read_also",
+        r"(baca( juga)?|simak( juga)?|lihat juga|baca selengkapnya|artikel terkait)" + _SEP + _TAIL,
+        ("Baca juga: Harga Minyak Naik Lagi", "BACA JUGA - Banjir di Bekasi", "Simak juga: video"),
+        ("Baca juga laporan lengkapnya besok, kata dia.", "Bacaan itu populer."),
+    ),
+    Rule(
+        "id_editor_pick",
+        r"(pilihan editor|rekomendasi editor)" + _SEP + _TAIL,
+        ("Pilihan Editor: Harga Emas Cetak Rekor",),
+        ("Pilihan editor jatuh pada dua laporan.",),
+    ),
+    Rule(
+        "id_scroll",
+        r"(scroll|gulir)( ke bawah)? untuk (melanjutkan|lanjut)( membaca)?\W{0,5}",
+        ("SCROLL UNTUK LANJUT", "Scroll ke bawah untuk melanjutkan membaca"),
+    ),
+    Rule(
+        "id_follow_channel",
+        r"(ikuti|simak|dapatkan) (berita|update|informasi|kabar)\b.{0,120}"
+        r"\b(google news|whatsapp|telegram|channel|saluran)\b.{0,120}",
+        (
+            "Ikuti berita terkini dari kami di Google News",
+            "Dapatkan update berita pilihan di WhatsApp Channel",
+        ),
+        ("Ikuti perkembangan sidang itu, kata hakim.",),
+    ),
+    Rule(
+        "id_byline",
+        r"(editor|penulis|reporter|pewarta|penyunting)\s*:\s*[\w .,'\-]{1,80}",
+        ("Editor: Budi Santoso", "Pewarta: Andi"),
+        ("Editor majalah itu mundur pada Senin: ia menolak berkomentar.",),
+    ),
+    Rule(
+        "ms_read_also",
+        r"(baca lagi|artikel berkaitan|berita berkaitan)" + _SEP + _TAIL,
+        ("Artikel berkaitan: Harga minyak naik", "Baca lagi: Banjir di Kelantan"),
+    ),
+    Rule(
+        "ad_marker",
+        r"\W{0,3}(advertisement|advertorial|sponsored|iklan|adv|ads|anzeige|werbung|publicidad"
+        r"|publicit[eé]|publicidade|pubblicit[aà]|إعلان|广告)\W{0,3}",
+        ("ADVERTISEMENT", "- Advertisement -", "Iklan", "Anzeige", "Publicidad", "إعلان"),
+        ("Advertisement spending rose 4 percent.",),
+    ),
+    Rule(
+        "en_scroll",
+        r"(advertisement\W{0,5})?scroll (down )?to continue( reading| with content)?\W{0,5}",
+        ("Scroll to continue with content", "ADVERTISEMENT - SCROLL TO CONTINUE"),
+    ),
+    Rule(
+        "en_read_more",
+        r"(read (more|also|next)|related( stories| articles?)?|see also|recommended( reading)?"
+        r"|must read|don'?t miss)" + _SEP + _TAIL,
+        (
+            "Read more: Oil climbs on supply fears",
+            "RELATED: Storm hits coast",
+            "See also - Markets",
+        ),
+        ("Read more about the plan in the ministry's report.", "Related companies fell 2%."),
+    ),
+    Rule(
+        "en_subscribe",
+        r"(subscribe|sign up|register)( now| today| here)?( to| for)\b.{0,80}"
+        r"\b(newsletter|updates|alerts|access|digital|unlimited|briefing)\b.{0,80}",
+        ("Subscribe to our newsletter for daily updates", "Sign up for breaking news alerts."),
+        ("Subscribers to the service rose 10 percent to 4 million.",),
+    ),
+    Rule(
+        "en_click_share",
+        r"(click here to (read|subscribe|share|watch|download)|share this (article|story)"
+        r"|follow us on)\b.{0,120}",
+        ("Click here to read the full story", "Follow us on Twitter and Facebook"),
+        ("Users who click here and there spend more, the study found.",),
+    ),
+    Rule(
+        "photo_credit",
+        r"\(?(foto|photo|image|picture|gambar|fotografía|bild)\s*:\s*[^\n]{1,150}",
+        ("Photo: Reuters/John Doe", "(Foto: ANTARA/Rivan Awal)", "FOTO: Dok. Humas"),
+        ("Photographers gathered outside the court on Monday.",),
+    ),
+    Rule(
+        "copyright",
+        r"(©|\(c\)|copyright|hak cipta)\s*.{0,150}|.{0,80}\ball rights reserved\W{0,5}",
+        (
+            "© 2024 Reuters. All rights reserved.",
+            "Copyright 2024 The Daily Wire",
+            "Hak Cipta Dilindungi",
+        ),
+        ("The copyright dispute went to court in May.",),
+    ),
+    Rule(
+        "es_read_also",
+        r"(lee también|lea también|te puede interesar|relacionado|más información)" + _SEP + _TAIL,
+        ("Lee también: El peso cae frente al dólar", "Te puede interesar - Elecciones"),
+    ),
+    Rule(
+        "fr_read_also",
+        r"(à lire aussi|lire aussi|voir aussi|sur le même sujet)" + _SEP + _TAIL,
+        ("Lire aussi : La grève continue", "À lire aussi - Le franc"),
+    ),
+    Rule(
+        "de_read_also",
+        r"(lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant)" + _SEP + _TAIL,
+        ("Lesen Sie auch: Die Bahn streikt", "Mehr zum Thema - Energie"),
+    ),
+    Rule(
+        "pt_read_also",
+        r"(leia também|leia mais|veja também|saiba mais)" + _SEP + _TAIL,
+        ("Leia também: Dólar fecha em alta", "Saiba mais - Eleições"),
+    ),
+)
+
+_ALT = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(RULES))
+BOILERPLATE = re.compile(_ALT, re.IGNORECASE)
+_NAMES = {f"r{i}": rule.name for i, rule in enumerate(RULES)}
+
+
+def match_rule(line: str) -> str | None:
+    """Name of the rule that matches the whole line, or None."""
+    m = BOILERPLATE.fullmatch(line)
+    if m is None or m.lastgroup is None:
+        return None
+    return _NAMES[m.lastgroup]
+
+
+# Wire agencies, for credit lines ("REUTERS", "(AP)") and datelines ("JAKARTA (Reuters) -").
+AGENCIES = (
+    r"reuters|ap|afp|antara|antaranews|bernama|xinhua|dpa|efe|kyodo|yonhap|upi|ansa|anadolu"
+    r"|tass|aap|pti|ani|bloomberg"
+)
+CREDIT_LINE = re.compile(
+    rf"(?:(?:sumber|source|fuente|quelle|fonte)\s*:\s*)?\(?(?P<credit>(?:{AGENCIES})"
+    rf"(?:\s*[/|,&]\s*(?:{AGENCIES})){{0,4}})\)?\.?",
+    re.IGNORECASE,
+)
+DATELINE = re.compile(
+    r"(?P<dateline>"
+    # outlet with a domain: "TEMPO.CO, Jakarta -"
+    r"[A-Z][\w]{1,30}(?:\.[A-Za-z]{2,4}){1,2},\s+[A-Z][\w .']{1,40}?"
+    # place in capitals, optional date, agency in brackets: "JAKARTA, June 21 (Reuters) -"
+    r"|[A-Z][A-Z .'\-]{1,40}?(?:,\s+[A-Z][a-z]{2,9}\.? \d{1,2})?"
+    r"\s+\((?P<credit>[A-Za-z][\w .&]{1,30})\)"
+    # place in capitals, optional outlet: "JAKARTA, KOMPAS.com -", "SEOUL -"
+    r"|[A-Z]{3,}(?:[ .][A-Z]{2,}){0,3}(?:,\s+[\w.]{2,30}(?: [\w.]{2,30}){0,2})?"
+    r")\s+[-\u2013\u2014]{1,2}\s+"
+)

@@ -1,0 +1,224 @@
+"""The event types on newswire's topics, (de)serialised with orjson.
+
+Each outcome carries ``kind`` so a consumer of any topic (or of the offline
+``newswire process`` output) can tell them apart. The JSON Schemas in
+``schemas/`` are the contract; these classes are the one place that builds them.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+OutcomeKind = Literal["enriched", "duplicate", "rejected"]
+
+
+def utc_iso(epoch_seconds: float) -> str:
+    """RFC 3339 UTC timestamp with milliseconds."""
+    return (
+        datetime.fromtimestamp(epoch_seconds, tz=UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a raw message came from; `ref` names it uniquely, so a replay is recognised."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float  # epoch seconds: broker/producer timestamp, or read time offline
+
+    @property
+    def ref(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+@dataclass(frozen=True)
+class RawStory:
+    """A validated raw story (value on ``news.raw``)."""
+
+    id: str
+    body: str
+    source: str | None = None
+    headline: str | None = None
+    url: str | None = None
+    language: str | None = None
+    published_at: str | None = None
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class Removed:
+    """One piece cleaning took out, and why (``rule:<name>``, ``repeat``, ``html``)."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A mention in the cleaned body: ``body[start:end] == text``."""
+
+    text: str
+    type: str
+    start: int
+    end: int
+    canonical: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Enriched:
+    id: str
+    body: str
+    language: str
+    removed: list[Removed]
+    cluster_id: str
+    entities: list[Entity]
+    fingerprint: str
+    received_at: str
+    emitted_at: str
+    processing_seconds: float
+    source: str | None = None
+    headline: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+    content_type: str = "text/plain"
+    dateline: str | None = None
+    credit: str | None = None
+    kind: Literal["enriched"] = "enriched"
+
+
+@dataclass(frozen=True)
+class DuplicateNotice:
+    id: str
+    duplicate_of: str
+    cluster_id: str
+    match: Literal["exact", "near"]
+    similarity: float
+    received_at: str
+    emitted_at: str
+    source: str | None = None
+    headline: str | None = None
+    kind: Literal["duplicate"] = "duplicate"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A raw message newswire could not accept, kept losslessly (base64) with the reason."""
+
+    error: str
+    message: str
+    original_base64: str
+    original_size: int
+    topic: str
+    partition: int
+    offset: int
+    received_at: str
+    emitted_at: str
+    key_base64: str | None = None
+    id: str | None = None
+    kind: Literal["rejected"] = "rejected"
+
+    @property
+    def original(self) -> bytes:
+        return base64.b64decode(self.original_base64)
+
+
+Outcome = Enriched | DuplicateNotice | DeadLetter
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a raw message was refused: ``code`` is the dead letter's ``error`` and a metric label."""
+
+    code: str
+    message: str
+    story_id: str | None = None
+
+
+def dead_letter(
+    raw: bytes, key: bytes | None, origin: Origin, rejection: Rejection, now: float
+) -> DeadLetter:
+    return DeadLetter(
+        error=rejection.code,
+        message=rejection.message,
+        original_base64=base64.b64encode(raw).decode("ascii"),
+        original_size=len(raw),
+        topic=origin.topic,
+        partition=origin.partition,
+        offset=origin.offset,
+        received_at=utc_iso(origin.timestamp),
+        emitted_at=utc_iso(now),
+        key_base64=base64.b64encode(key).decode("ascii") if key is not None else None,
+        id=rejection.story_id,
+    )
+
+
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+def dumps(event: Outcome) -> bytes:
+    """Serialise an outcome; absent optional fields are left out rather than null."""
+    return orjson.dumps(_drop_none(asdict(event)))
+
+
+def loads(data: bytes) -> Outcome:
+    """Parse an outcome serialised by `dumps` (used by the internal topic and tools)."""
+    return outcome_from_dict(orjson.loads(data))
+
+
+def outcome_from_dict(obj: dict[str, Any]) -> Outcome:
+    obj = dict(obj)
+    kind = obj.pop("kind")
+    if kind == "enriched":
+        obj["removed"] = [Removed(**r) for r in obj["removed"]]
+        obj["entities"] = [Entity(**e) for e in obj["entities"]]
+        return Enriched(**obj)
+    if kind == "duplicate":
+        return DuplicateNotice(**obj)
+    if kind == "rejected":
+        return DeadLetter(**obj)
+    raise ValueError(f"unknown outcome kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A candidate outcome from the stateless stages, before dedupe decides.
+
+    `key` is what the dedupe state is keyed on (the fingerprint, or the origin for a
+    dead letter), so it is also the key of the internal topic between the two agents.
+    """
+
+    key: str
+    origin_ref: str
+    received: float  # the raw message's timestamp, epoch seconds: end-to-end time starts here
+    event: Enriched | DeadLetter
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {
+                "key": self.key,
+                "origin_ref": self.origin_ref,
+                "event": _drop_none(asdict(self.event)),
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Prepared:
+        obj = orjson.loads(data)
+        event = outcome_from_dict(obj["event"])
+        if isinstance(event, DuplicateNotice):
+            raise ValueError("a prepared candidate is never a duplicate notice")
+        return cls(obj["key"], obj["origin_ref"], obj["received"], event)

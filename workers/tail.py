@@ -1,0 +1,80 @@
+"""`newswire tail`: print outcome events as they arrive, readably or as JSON lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+import orjson
+from kafka import KafkaConsumer
+from kafka.errors import KafkaError
+
+from workers.config import Settings
+from workers.errors import BrokerError
+
+SNIPPET = 90
+
+
+def format_event(value: bytes) -> str:
+    """One line per event: what happened to which story, and why."""
+    try:
+        event = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return f"? not JSON ({len(value)} bytes)"
+    kind = event.get("kind") if isinstance(event, dict) else None
+    if kind == "enriched":
+        text = event.get("headline") or event["body"].split("\n", 1)[0]
+        names = ", ".join(f"{e['text']} ({e['type'][:3]})" for e in event["entities"][:8])
+        more = len(event["entities"]) - 8
+        return (
+            f"+ enriched  {event['id']}  [{event['language']}] {_cut(text)}\n"
+            f"    entities: {names or '-'}{f' (+{more})' if more > 0 else ''}"
+            f"  | removed: {len(event['removed'])}  | cluster {event['cluster_id']}"
+        )
+    if kind == "duplicate":
+        return (
+            f"= duplicate {event['id']}  of {event['duplicate_of']}"
+            f"  ({event['match']}, similarity {event['similarity']:.2f})"
+        )
+    if kind == "rejected":
+        return (
+            f"x rejected  {event.get('id', '-')}  {event['error']}: {_cut(event['message'])}"
+            f"  (from {event['topic']}:{event['partition']}:{event['offset']})"
+        )
+    return f"? {_cut(value.decode('utf-8', 'replace'))}"
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+
+
+def tail(
+    settings: Settings,
+    topics: list[str],
+    out: TextIO,
+    as_json: bool = False,
+    from_beginning: bool = False,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Follow `topics` until interrupted (or `stop()` says so)."""
+    try:
+        consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            client_id=f"{settings.app_id}-tail",
+            group_id=None,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+        )
+    except KafkaError as exc:
+        raise BrokerError(settings.kafka_bootstrap, type(exc).__name__) from None
+    try:
+        while not stop():
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    value = record.value or b""
+                    text = value.decode("utf-8", "replace") if as_json else format_event(value)
+                    out.write(text + "\n")
+                out.flush()
+    finally:
+        consumer.close()

@@ -1,0 +1,42 @@
+"""Start the streaming worker: check the broker, serve /metrics, run the Faust app."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+from prometheus_client import CollectorRegistry, start_http_server
+
+from workers.agents import register_agents
+from workers.app import create_app
+from workers.broker import ensure_topics
+from workers.config import Settings
+from workers.errors import ConfigError
+from workers.metrics import Metrics
+from workers.pipeline.core import Pipeline, PipelineOptions
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit code."""
+    ensure_topics(settings)  # fails fast, with a clear message, if Kafka is not there
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    if settings.metrics_port:
+        try:
+            start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
+        except OSError as exc:
+            raise ConfigError(
+                "NEWSWIRE_METRICS_PORT", settings.metrics_port, f"cannot listen: {exc.strerror}"
+            ) from None
+        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+    wiring = create_app(settings)
+    pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
+    register_agents(wiring, pipeline, metrics, settings.partitions)
+    worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
