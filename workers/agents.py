@@ -25,7 +25,7 @@ from workers.app import Wiring
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import IndexEntry, expired
-from workers.records import Origin, Prepared, dumps
+from workers.records import Origin, Prepared, Rejection, dead_letter, dumps
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,17 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            prepared = Prepared.from_bytes(event.value)
-            stored = index.get(event.key)
+            try:
+                prepared = Prepared.from_bytes(event.value)
+            except (ValueError, KeyError, TypeError) as exc:
+                # Not ours (or from an incompatible version): dead-letter it, never crash.
+                msg = event.message
+                origin = Origin(msg.topic, msg.partition, msg.offset, msg.timestamp or time.time())
+                reason = Rejection("internal_error", f"undecodable prepared record: {exc!r}")
+                letter = dead_letter(event.value or b"", event.key, origin, reason, time.time())
+                prepared = Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
+            key = event.key or prepared.key.encode()
+            stored = index.get(key)
             entry = IndexEntry.from_dict(orjson.loads(stored)) if stored else None
             decision = pipeline.decide(prepared, entry)
             outcome = decision.outcome
@@ -70,11 +79,11 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
                 metrics.replays.inc()
                 log.info("replay of %s recognised; not emitted again", prepared.origin_ref)
             else:
-                key = (outcome.id or prepared.origin_ref).encode()
-                delivery = await outputs[outcome.kind].send(key=key, value=dumps(outcome))
+                out_key = (outcome.id or prepared.origin_ref).encode()
+                delivery = await outputs[outcome.kind].send(key=out_key, value=dumps(outcome))
                 await delivery  # the index records only what the broker acknowledged
                 metrics.observe_outcome(outcome, time.time() - prepared.received)
-            index[event.key] = orjson.dumps(decision.entry.to_dict())
+            index[key] = orjson.dumps(decision.entry.to_dict())
             partition = event.message.partition
             if time.monotonic() - last_sweep.get(partition, 0.0) > SWEEP_SECONDS:
                 last_sweep[partition] = time.monotonic()

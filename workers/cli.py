@@ -19,6 +19,7 @@ from workers.errors import ConfigError, NewswireError
 
 log = logging.getLogger("newswire")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _settings_epilog() -> str:
@@ -83,11 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    # kafka-python narrates every connection at INFO and retries at ERROR; our own
+    # messages say what matters (e.g. "no broker answered").
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:
         settings = Settings.from_env(os.environ)
         return COMMANDS[args.command](settings, args)

@@ -22,8 +22,8 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from tqdm import tqdm
 
+from workers.broker import broker_error, client_config
 from workers.config import Settings
-from workers.errors import BrokerError
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +108,13 @@ def produce(settings: Settings, paths: list[str], topic: str | None = None) -> S
     topic = topic or settings.topics.raw
     try:
         producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap.split(","),
-            client_id=f"{settings.app_id}-producer",
+            **client_config(settings, "producer"),
             acks="all",
             linger_ms=5,
             max_request_size=max(settings.max_body_bytes * 2, 1_048_576),
         )
     except KafkaError as exc:
-        raise BrokerError(settings.kafka_bootstrap, type(exc).__name__) from None
+        raise broker_error(settings, exc) from None
     summary = Summary()
     progress = tqdm(unit=" stories", desc=f"-> {topic}", file=sys.stderr, disable=None)
 

@@ -211,6 +211,7 @@ class Prepared:
             {
                 "key": self.key,
                 "origin_ref": self.origin_ref,
+                "received": self.received,
                 "event": _drop_none(asdict(self.event)),
             }
         )

@@ -9,8 +9,8 @@ import orjson
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 
+from workers.broker import broker_error, client_config
 from workers.config import Settings
-from workers.errors import BrokerError
 
 SNIPPET = 90
 
@@ -61,13 +61,12 @@ def tail(
     try:
         consumer = KafkaConsumer(
             *topics,
-            bootstrap_servers=settings.kafka_bootstrap.split(","),
-            client_id=f"{settings.app_id}-tail",
+            **client_config(settings, "tail"),
             group_id=None,
             auto_offset_reset="earliest" if from_beginning else "latest",
         )
     except KafkaError as exc:
-        raise BrokerError(settings.kafka_bootstrap, type(exc).__name__) from None
+        raise broker_error(settings, exc) from None
     try:
         while not stop():
             for records in consumer.poll(timeout_ms=500).values():

@@ -25,7 +25,9 @@ ROLES = frozenset(
     ketua sekretaris jenderal perdana utusan pertama luar negeri dalam keamanan nasional
     president vice minister prime ambassador deputy chief executive director governor
     chairman secretary general spokesperson spokesman spokeswoman adviser advisor envoy
-    foreign national security senator mr mrs ms dr pak bu tuan nyonya sir""".split()
+    foreign national security senator mr mrs ms dr pak bu tuan nyonya sir keuangan kewangan
+    pertahanan perdagangan kesehatan kesihatan pendidikan finance defence defense trade health
+    education interior justice""".split()
 )
 STOP = ROLES | frozenset(
     """the a an this that these those it its he she they we i in on at for but and or if
@@ -135,6 +137,10 @@ def _classify(text: str, group: list[tuple[int, int]]) -> list[Entity]:
     if text[end - 2 : end] in ("'s", "\u2019s"):
         end -= 2
     words = [text[s:e].lower() for s, e in group]
+    if "pt" in words[1:]:  # "Saham PT Samudra ...": the company starts at its legal form
+        group = group[words.index("pt") :]
+        words = words[words.index("pt") :]
+        start = group[0][0]
     before = text[max(0, start - 40) : start].split()
     prev = before[-1].lower() if before else ""
     after = text[end : end + 40].split()

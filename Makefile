@@ -1,0 +1,52 @@
+# newswire: every target sets up what it needs (virtualenv in .venv, Kafka jars in
+# ~/.cache/newswire) on a fresh machine. `make help` lists them.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KAFKA  := $(PYTHON) deploy/kafka/launcher.py
+
+.PHONY: help venv kafka-jars test unit integration lint format run clean
+
+help:
+	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
+	@echo "make test         lint, then the whole test suite (integration tests on a real broker)"
+	@echo "make unit         unit tests only (no broker)"
+	@echo "make lint|format  ruff check / ruff format"
+	@echo "make kafka-jars   fetch the Apache Kafka jars from Maven Central (once)"
+	@echo "make clean        remove .venv and local state"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+kafka-jars:
+	@$(KAFKA) fetch >/dev/null
+
+test: venv kafka-jars lint
+	$(BIN)/pytest
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: venv kafka-jars
+	$(BIN)/pytest tests/integration
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+run: venv kafka-jars
+	$(BIN)/python deploy/demo.py
+
+clean:
+	rm -rf $(VENV) .newswire .kafka .pytest_cache .ruff_cache *.egg-info
