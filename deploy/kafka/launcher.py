@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import shutil
 import signal
@@ -169,7 +170,9 @@ class LocalKafka:
         config = self._write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
             subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)),
+                self._java(
+                    "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)
+                ),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
@@ -189,9 +192,8 @@ class LocalKafka:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"Kafka exited with code {self.process.returncode}; see {self.data_dir}/stdout.log"
-                )
+                code = self.process.returncode
+                raise RuntimeError(f"Kafka exited ({code}); see {self.data_dir}/stdout.log")
             if self._started() and _port_open(self.port):
                 return
             time.sleep(0.2)
@@ -245,10 +247,8 @@ def _stop_group(pid: int, timeout: float) -> None:
         if _is_zombie(pid):
             return
         time.sleep(0.2)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _is_zombie(pid: int) -> bool:
@@ -259,13 +259,22 @@ def _is_zombie(pid: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("fetch", help="resolve the Kafka jars into the cache")
-    for name, text in (("run", "run in the foreground until Ctrl-C"), ("start", "start in the background")):
+    for name, text in (
+        ("run", "run in the foreground until Ctrl-C"),
+        ("start", "start in the background"),
+    ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--port", type=int, default=9092, help="client port on 127.0.0.1 (default 9092)")
-        p.add_argument("--data-dir", type=Path, default=Path(".kafka"), help="storage (default .kafka)")
+        p.add_argument(
+            "--port", type=int, default=9092, help="client port on 127.0.0.1 (default 9092)"
+        )
+        p.add_argument(
+            "--data-dir", type=Path, default=Path(".kafka"), help="storage (default .kafka)"
+        )
     p = sub.add_parser("stop", help="stop a broker started with `start`")
     p.add_argument("--data-dir", type=Path, default=Path(".kafka"))
     args = parser.parse_args(argv)
