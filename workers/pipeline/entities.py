@@ -36,7 +36,9 @@ STOP = ROLES | frozenset(
     dari untuk dengan mereka kami kita kami sementara menurut hal kata sebagai bahkan
     senin selasa rabu kamis jumat sabtu minggu januari februari maret april mei juni juli
     agustus september oktober november desember monday tuesday wednesday thursday friday
-    saturday sunday january february march may june july august october december""".split()
+    saturday sunday january february march may june july august october december later
+    earlier meanwhile however also then now today yesterday still since until kemudian
+    sebelumnya selain sedangkan adapun lalu kini""".split()
 )
 ORG_CUES = frozenset(
     """pt tbk corporation corp inc ltd llc plc group bank kementerian kemlu ministry kedutaan

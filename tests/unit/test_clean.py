@@ -1,0 +1,97 @@
+from workers.pipeline.clean import CleanOptions, clean_body
+from workers.pipeline.normalize import fold
+
+OPTS = CleanOptions()
+
+STORY = """Baca berita dengan sedikit iklan, klik disini
+KABAR.CO, Surabaya - Gubernur Jawa Timur meresmikan jembatan baru pada Senin.
+Baca berita dengan sedikit iklan, klik di sini
+Jembatan itu menghubungkan dua kecamatan yang selama ini terpisah sungai.
+Baca juga: Harga Cabai Naik Menjelang Akhir Tahun
+Pembangunan memakan biaya Rp 120 miliar, kata kepala dinas.
+Baca berita dengan sedikit iklan, klik disini
+Pilihan Editor: Banjir Rendam Tiga Desa
+ANTARA"""
+
+
+def test_ads_teasers_and_credit_go_real_sentences_stay():
+    cleaned = clean_body(STORY, "text/plain", OPTS)
+    assert cleaned.body.split("\n") == [
+        "Gubernur Jawa Timur meresmikan jembatan baru pada Senin.",
+        "Jembatan itu menghubungkan dua kecamatan yang selama ini terpisah sungai.",
+        "Pembangunan memakan biaya Rp 120 miliar, kata kepala dinas.",
+    ]
+    assert cleaned.dateline == "KABAR.CO, Surabaya"
+    assert cleaned.credit == "ANTARA"
+    reasons = [r.reason for r in cleaned.removed]
+    assert reasons.count("rule:id_fewer_ads") == 3
+    assert "rule:id_read_also" in reasons
+    assert "rule:id_editor_pick" in reasons
+
+
+def test_a_line_repeated_inside_a_story_is_removed_once_kept_once():
+    body = (
+        "Promo: langganan sekarang hemat 50%\nBerita pertama.\nPromo: langganan sekarang hemat 50%"
+    )
+    cleaned = clean_body(body, "text/plain", OPTS)
+    assert cleaned.body == "Promo: langganan sekarang hemat 50%\nBerita pertama."
+    assert [r.reason for r in cleaned.removed] == ["repeat"]
+
+
+def test_sentences_that_mention_ads_or_clicks_are_kept():
+    body = (
+        "Advertisement spending rose 4 percent in the third quarter.\n"
+        "Users who click here and there spend more, the study found.\n"
+        "Subscribers to the service rose 10 percent to 4 million."
+    )
+    cleaned = clean_body(body, "text/plain", OPTS)
+    assert cleaned.body == body
+    assert cleaned.removed == []
+
+
+def test_story_without_boilerplate_is_unchanged():
+    body = "The central bank held rates.\nAnalysts had expected the move."
+    cleaned = clean_body(body, "text/plain", OPTS)
+    assert cleaned.body == body
+    assert (cleaned.dateline, cleaned.credit, cleaned.removed) == (None, None, [])
+
+
+def test_allow_list_keeps_a_line_a_rule_would_cut():
+    line = "Baca juga: catatan redaksi tentang koreksi berita kemarin"
+    cleaned = clean_body(
+        f"Isi berita.\n{line}", "text/plain", CleanOptions(allow=frozenset({fold(line)}))
+    )
+    assert line in cleaned.body
+
+
+def test_html_body_is_reduced_to_text_and_chrome_reported():
+    html = (
+        "<html><head><title>t</title><script>var ad=1;</script></head><body>"
+        "<nav>Home | World | Sport</nav><article><h1>Floods hit Jakarta</h1>"
+        "<p>Heavy rain flooded <b>three</b> districts on Monday.</p><p>ADVERTISEMENT</p>"
+        "<p>Officials said pumps were working &amp; water was receding.</p></article>"
+        "<footer>&copy; 2026 Example News</footer></body></html>"
+    )
+    cleaned = clean_body(html, "text/html", OPTS)
+    assert cleaned.body.split("\n") == [
+        "Floods hit Jakarta",
+        "Heavy rain flooded three districts on Monday.",
+        "Officials said pumps were working & water was receding.",
+    ]
+    reasons = {r.reason for r in cleaned.removed}
+    assert reasons == {"html", "rule:ad_marker"}
+
+
+def test_broken_html_never_raises():
+    for markup in ["<p>unclosed <b>bold", "</div></div>text<p", "<" * 1000, "<a href='x>y</a>"]:
+        clean_body(markup, "text/html", OPTS)
+
+
+def test_deeply_nested_html_is_handled():
+    markup = "<div>" * 5000 + "<p>Deep text.</p>" + "</div>" * 5000
+    assert "Deep text." in clean_body(markup, "text/html", OPTS).body
+
+
+def test_crlf_and_blank_lines():
+    cleaned = clean_body("First line.\r\n\r\n  Second line.  \r\n", "text/plain", OPTS)
+    assert cleaned.body == "First line.\nSecond line."

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from workers.config import Settings
+from workers.errors import ConfigError
+
+
+def test_defaults():
+    s = Settings.from_env({})
+    assert s.kafka_bootstrap == "127.0.0.1:9092"
+    assert s.topics.raw == "news.raw"
+    assert s.topics.deadletter == "news.deadletter"
+    assert s.store == "rocksdb"
+
+
+def test_values_are_parsed():
+    s = Settings.from_env(
+        {
+            "NEWSWIRE_KAFKA_BOOTSTRAP": "10.0.0.1:9092, 10.0.0.2:9093",
+            "NEWSWIRE_TOPIC_PREFIX": "wire",
+            "NEWSWIRE_PARTITIONS": "8",
+            "NEWSWIRE_STORE": "Memory",
+            "NEWSWIRE_DATA_DIR": "/var/lib/newswire",
+            "NEWSWIRE_DEDUPE_RETENTION_HOURS": "1.5",
+            "PATH": "/usr/bin",
+        }
+    )
+    assert s.kafka_bootstrap == "10.0.0.1:9092,10.0.0.2:9093"
+    assert s.topics.enriched == "wire.enriched"
+    assert (s.partitions, s.store, s.data_dir) == (8, "memory", Path("/var/lib/newswire"))
+    assert s.dedupe_retention_hours == 1.5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("NEWSWIRE_KAFKA_BOOTSTRAP", "localhost", "host:port"),
+        ("NEWSWIRE_KAFKA_BOOTSTRAP", "localhost:99999", "port"),
+        ("NEWSWIRE_METRICS_PORT", "http", "integer"),
+        ("NEWSWIRE_METRICS_PORT", "70000", "port"),
+        ("NEWSWIRE_PARTITIONS", "0", "positive"),
+        ("NEWSWIRE_STORE", "redis", "rocksdb, memory"),
+        ("NEWSWIRE_TOPIC_PREFIX", "bad prefix!", "letters"),
+        ("NEWSWIRE_KAFKA_BOOTSTAP", "x:1", "unknown setting"),
+    ],
+)
+def test_bad_settings_name_the_variable(name, value, expected):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({name: value})
+    assert name in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_every_setting_is_described():
+    described = {name for name, _, _ in Settings.describe()}
+    assert "NEWSWIRE_KAFKA_BOOTSTRAP" in described
+    assert all(doc for _, _, doc in Settings.describe())

@@ -1,0 +1,118 @@
+"""The whole pipeline, pure: every outcome is schema-valid and entity offsets hold."""
+
+import ast
+from pathlib import Path
+
+import orjson
+import pytest
+
+from workers.pipeline.core import Pipeline, PipelineOptions
+from workers.pipeline.parse import ParseOptions
+from workers.records import DeadLetter, DuplicateNotice, Enriched, Origin, Prepared, dumps, loads
+
+PIPELINE = Pipeline(PipelineOptions(parse=ParseOptions(max_bytes=10_000)))
+PIPELINE_DIR = Path(__file__).resolve().parents[2] / "workers" / "pipeline"
+
+
+def origin(offset):
+    return Origin("news.raw", 0, offset, 1_800_000_000.0)
+
+
+def run(data, entry=None, offset=0):
+    prepared = PIPELINE.prepare(data, b"k", origin(offset))
+    return prepared, PIPELINE.decide(prepared, entry)
+
+
+def story(**fields):
+    return orjson.dumps(
+        {"id": "s1", "body": "Presiden Joko Widodo tiba di Seoul pada Senin.", **fields}
+    )
+
+
+def test_new_story_is_enriched_and_schema_valid(check_event):
+    prepared, decision = run(story(source="wire", headline="Jokowi ke Seoul"))
+    event = decision.outcome
+    assert isinstance(event, Enriched)
+    assert event.cluster_id and event.emitted_at
+    assert {e.text for e in event.entities} >= {"Joko Widodo", "Seoul"}
+    check_event(orjson.loads(dumps(event)))
+    assert prepared.key == event.fingerprint
+
+
+def test_copy_is_a_duplicate_notice_of_the_first(check_event):
+    _, first = run(story())
+    _, second = run(
+        orjson.dumps({"id": "s2", "body": "PRESIDEN Joko Widodo tiba di  Seoul pada Senin."}),
+        first.entry,
+        1,
+    )
+    notice = second.outcome
+    assert isinstance(notice, DuplicateNotice)
+    assert (notice.duplicate_of, notice.match, notice.similarity) == ("s1", "exact", 1.0)
+    assert notice.cluster_id == first.outcome.cluster_id
+    check_event(orjson.loads(dumps(notice)))
+
+
+def test_replayed_message_emits_nothing():
+    _, first = run(story())
+    _, again = run(story(), first.entry, 0)
+    assert again.outcome is None
+
+
+def test_bad_input_becomes_a_dead_letter_with_the_original_bytes(check_event):
+    data = b'{"id": "x", "body": 12}\xff'
+    prepared, decision = run(data)
+    letter = decision.outcome
+    assert isinstance(letter, DeadLetter)
+    assert letter.original == data
+    assert (letter.topic, letter.partition, letter.offset) == ("news.raw", 0, 0)
+    assert prepared.key == "dl:news.raw:0:0"
+    check_event(orjson.loads(dumps(letter)))
+
+
+def test_all_boilerplate_story_is_rejected_as_no_content():
+    _, decision = run(orjson.dumps({"id": "a", "body": "ADVERTISEMENT\nBaca juga: Apa saja"}))
+    assert decision.outcome.error == "no_content"
+
+
+def test_a_bug_in_a_stage_becomes_an_internal_error_dead_letter(monkeypatch):
+    def boom(*args):
+        raise RuntimeError("stage exploded")
+
+    monkeypatch.setattr("workers.pipeline.core.tag_entities", boom)
+    _, decision = run(story())
+    assert decision.outcome.error == "internal_error"
+    assert "stage exploded" in decision.outcome.message
+
+
+def test_stage_times_are_observed():
+    seen = []
+    Pipeline(PipelineOptions(), observe=lambda stage, s: seen.append(stage)).prepare(
+        story(), None, origin(0)
+    )
+    assert seen == ["parse", "clean", "language", "entities"]
+
+
+@pytest.mark.parametrize("data", [story(), b"not json"])
+def test_prepared_round_trips_through_bytes(data):
+    prepared = PIPELINE.prepare(data, None, origin(3))
+    assert Prepared.from_bytes(prepared.to_bytes()) == prepared
+
+
+def test_outcome_round_trips():
+    _, decision = run(story())
+    assert loads(dumps(decision.outcome)) == decision.outcome
+
+
+def test_pipeline_imports_neither_faust_nor_prometheus():
+    for path in PIPELINE_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                assert root not in {"faust", "prometheus_client", "kafka", "aiokafka"}, path

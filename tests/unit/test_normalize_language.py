@@ -1,0 +1,30 @@
+import pytest
+
+from workers.pipeline.language import detect_language
+from workers.pipeline.normalize import fold
+
+
+def test_fold_unifies_typography():
+    assert fold("\u201cHello\u201d \u2014  World\u00a0\u2019s") == fold('"hello" - world \'s')
+    assert fold("ＡＢＣ") == "abc"  # NFKC
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Pemerintah mengatakan bahwa harga beras tidak akan naik karena stok masih cukup.", "id"),
+        ("Kerajaan berkata bahawa harga beras tidak akan naik kerana stok masih mencukupi.", "ms"),
+        ("The minister said on Monday that the plan was approved by the cabinet.", "en"),
+        ("El gobierno dijo que los precios de la energía bajarán en el invierno.", "es"),
+        (
+            "Le gouvernement a annoncé que les prix de l'énergie vont baisser selon le ministre.",
+            "fr",
+        ),
+        ("Die Regierung hat mitgeteilt, dass die Preise für Energie nicht steigen.", "de"),
+        ("北京时间周一，中国央行宣布下调存款准备金率。", "zh"),
+        ("وقالت الحكومة إن الأسعار ستنخفض في الشتاء", "ar"),
+        ("12345 !!! ---", "und"),
+    ],
+)
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang

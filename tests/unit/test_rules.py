@@ -1,0 +1,78 @@
+"""Every boilerplate rule cuts its examples and keeps its counter-examples."""
+
+import time
+
+import pytest
+
+from workers.pipeline.rules import CREDIT_LINE, DATELINE, RULES, match_rule
+
+CASES = [(rule.name, line) for rule in RULES for line in rule.examples]
+KEEPS = [(rule.name, line) for rule in RULES for line in rule.keep]
+
+
+def test_rule_names_are_unique():
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(("name", "line"), CASES)
+def test_rule_matches_its_examples(name, line):
+    assert match_rule(line) == name
+
+
+@pytest.mark.parametrize(("name", "line"), KEEPS)
+def test_rule_keeps_real_sentences(name, line):
+    assert match_rule(line) is None
+
+
+def test_every_rule_has_examples():
+    assert all(rule.examples for rule in RULES)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "a" * 50_000,
+        "Baca juga" + " :" * 20_000,
+        "click here to read " + "x" * 50_000,
+        "(" * 30_000,
+        "Read more" + "-" * 30_000 + "!",
+    ],
+)
+def test_pathological_lines_do_not_backtrack(line):
+    started = time.perf_counter()
+    match_rule(line)
+    DATELINE.match(line)
+    CREDIT_LINE.fullmatch(line)
+    # Generous bound: a catastrophic pattern takes minutes here, not milliseconds.
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("line", "dateline", "credit"),
+    [
+        ("TEMPO.CO, Jakarta - Menteri itu berkata.", "TEMPO.CO, Jakarta", None),
+        ("JAKARTA (Reuters) - The minister said.", "JAKARTA (Reuters)", "Reuters"),
+        (
+            "KUALA LUMPUR, June 21 (Bernama) -- Harga naik.",
+            "KUALA LUMPUR, June 21 (Bernama)",
+            "Bernama",
+        ),
+        ("SEOUL \u2014 North Korea fired a missile.", "SEOUL", None),
+    ],
+)
+def test_datelines(line, dateline, credit):
+    m = DATELINE.match(line)
+    assert m is not None
+    assert m.group("dateline") == dateline
+    assert m.group("credit") == credit
+
+
+@pytest.mark.parametrize("line", ["REUTERS", "(AP)", "Sumber: Antara", "Reuters/AFP", "afp."])
+def test_credit_lines(line):
+    assert CREDIT_LINE.fullmatch(line)
+
+
+@pytest.mark.parametrize("line", ["Reuters reported the deal on Monday.", "APPLE"])
+def test_sentences_are_not_credit_lines(line):
+    assert CREDIT_LINE.fullmatch(line) is None
