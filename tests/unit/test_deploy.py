@@ -1,0 +1,73 @@
+"""The Compose file against the Compose specification's schema, and against the code."""
+
+import json
+import re
+from importlib.metadata import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry
+
+from workers.config import Settings
+from workers.metrics import Metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def compose_spec() -> dict:
+    """The schema check-jsonschema vendors; located without importing its CLI."""
+    entry = next(
+        f for f in files("check-jsonschema") if str(f).endswith("vendor/compose-spec.json")
+    )
+    return json.loads(Path(entry.locate()).read_text())
+
+
+def test_compose_file_matches_the_compose_specification():
+    schema = compose_spec()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(COMPOSE)]
+    assert errors == []
+
+
+def test_the_schema_check_is_not_vacuous():
+    schema = compose_spec()
+    broken = {"services": {"worker": {"image": "x", "ports": "not-a-list", "bogus": 1}}}
+    assert list(jsonschema.validators.validator_for(schema)(schema).iter_errors(broken))
+
+
+def test_compose_worker_uses_the_codes_topics_and_ports():
+    worker = COMPOSE["services"]["worker"]
+    env = {k: str(v) for k, v in worker["environment"].items()}
+    settings = Settings.from_env(env)  # every variable in compose is a real setting
+    defaults = Settings.from_env({})
+    assert settings.topics == defaults.topics
+    assert settings.metrics_port == defaults.metrics_port
+    assert f"127.0.0.1:{settings.metrics_port}:{settings.metrics_port}" in worker["ports"]
+    host, port = settings.kafka_bootstrap.split(":")
+    assert host == "kafka"
+    assert f"INTERNAL://:{port}" in COMPOSE["services"]["kafka"]["environment"]["KAFKA_LISTENERS"]
+    assert COMPOSE["services"]["kafka"]["image"].startswith("apache/kafka:4.")
+
+
+def test_prometheus_scrapes_the_worker_metrics_port():
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    targets = [
+        t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
+    ]
+    assert targets == [f"worker:{Settings.from_env({}).metrics_port}"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "deploy/grafana/dashboards").glob("*.json")))
+def test_dashboard_queries_only_metrics_the_worker_exports(path):
+    registry = CollectorRegistry()
+    Metrics(registry)
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
+    exported = {f.name + end for f in registry.collect() for end in suffixes[f.type]}
+    dashboard = json.loads(path.read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = {name for e in exprs for name in re.findall(r"\bnewswire_[a-z_]+", e)}
+    assert used, "the dashboard queries nothing"
+    assert used <= exported, used - exported
