@@ -39,6 +39,8 @@ def create_app(settings: Settings) -> Wiring:
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 4),
         web_enabled=False,
         autodiscover=False,
         key_serializer="raw",

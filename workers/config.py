@@ -112,6 +112,9 @@ class Settings:
     dedupe_max_entries: int = _setting(
         2_000_000, _positive, "fingerprints kept per worker; the oldest go first"
     )
+    session_timeout_seconds: float = _setting(
+        30.0, _float_positive, "how soon a dead worker's partitions move to the others"
+    )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )

@@ -1,0 +1,193 @@
+"""A real Apache Kafka for the session; per test: own topics, consumer group, state dir, workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+
+from workers.broker import ensure_topics
+from workers.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
+from launcher import LocalKafka, free_port  # noqa: E402
+
+NEWSWIRE = str(Path(sys.executable).parent / "newswire")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in item.nodeid:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """The broker: NEWSWIRE_KAFKA_BOOTSTRAP if set, else our launcher on a free port."""
+    external = os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    with LocalKafka() as kafka:
+        yield kafka.bootstrap
+
+
+@pytest.fixture
+def env(kafka_bootstrap: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for one test's newswire processes: its own topics, group and state."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    values = {
+        **base,
+        "NEWSWIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "NEWSWIRE_TOPIC_PREFIX": prefix,
+        "NEWSWIRE_APP_ID": prefix,
+        "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
+        "NEWSWIRE_METRICS_PORT": str(free_port()),
+        "NEWSWIRE_PARTITIONS": "4",
+        "NEWSWIRE_MAX_BODY_BYTES": "20000",
+        "NEWSWIRE_SESSION_TIMEOUT_SECONDS": "8",
+    }
+    ensure_topics(settings_of(values))
+    return values
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    return Settings.from_env({k: v for k, v in env.items() if k.startswith("NEWSWIRE_")})
+
+
+class Worker:
+    """One `newswire worker` process, killable the hard way."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [NEWSWIRE, "worker"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final commit."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode if self.proc else None
+
+    def metrics(self) -> str:
+        url = f"http://127.0.0.1:{self.env['NEWSWIRE_METRICS_PORT']}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode()
+
+
+class WorkerPool:
+    """The workers one test starts, sharing its environment and state dir."""
+
+    def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
+        self.env = env
+        self.tmp_path = tmp_path
+        self.started: list[Worker] = []
+
+    def start(self) -> Worker:
+        worker = Worker(self.env, self.tmp_path / f"worker-{len(self.started)}.log").start()
+        self.started.append(worker)
+        return worker
+
+
+@pytest.fixture
+def workers(env: dict[str, str], tmp_path: Path) -> Iterator[WorkerPool]:
+    """Start workers with `workers.start()`; all are stopped (logs shown on failure) after."""
+    pool = WorkerPool(env, tmp_path)
+    yield pool
+    for worker in pool.started:
+        worker.stop()
+    for worker in pool.started:
+        print(f"--- {worker.log} ---\n{worker.log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture
+def send(env: dict[str, str]) -> Callable[[list[tuple[bytes, bytes]]], None]:
+    """Produce (key, value) pairs to this test's raw topic, acknowledged."""
+
+    def send_all(messages: list[tuple[bytes, bytes]]) -> None:
+        producer = KafkaProducer(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"], acks="all")
+        try:
+            for key, value in messages:
+                producer.send(settings_of(env).topics.raw, key=key, value=value)
+            producer.flush()
+        finally:
+            producer.close()
+
+    return send_all
+
+
+class Outcomes:
+    """Reads every outcome topic of one test from the beginning."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        t = settings_of(env).topics
+        self.events: list[dict[str, Any]] = []
+        self.consumer = KafkaConsumer(
+            t.enriched,
+            t.duplicates,
+            t.deadletter,
+            bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"],
+            group_id=None,
+            auto_offset_reset="earliest",
+        )
+
+    def poll(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for records in self.consumer.poll(timeout_ms=200).values():
+                for record in records:
+                    event = orjson.loads(record.value)
+                    event["_topic"] = record.topic
+                    event["_key"] = record.key
+                    self.events.append(event)
+
+    def wait_for(self, count: int, timeout: float = 90.0) -> list[dict[str, Any]]:
+        """Block until at least `count` events arrived in all (fail after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while len(self.events) < count and time.monotonic() < deadline:
+            self.poll(0.5)
+        assert len(self.events) >= count, f"only {len(self.events)} of {count} outcomes arrived"
+        return self.events
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+@pytest.fixture
+def outcomes(env: dict[str, str]) -> Iterator[Outcomes]:
+    reader = Outcomes(env)
+    yield reader
+    reader.close()

@@ -1,0 +1,141 @@
+"""The worker on a real broker: every outcome kind, schema-valid; state across kill -9."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from collections import Counter
+
+import orjson
+
+from workers.agents import partition_of
+
+STORY_A = "\n".join(
+    [
+        "Baca berita dengan sedikit iklan, klik disini",
+        "KABARKITA.CO, Medan - Gubernur Sumatera Utara Rudi Hartawan meresmikan pelabuhan baru "
+        "di Belawan pada Rabu.",
+        "Baca berita dengan sedikit iklan, klik di sini",
+        "Pelabuhan itu dibangun oleh PT Dermaga Utara Jaya dengan biaya Rp 2 triliun.",
+        "REUTERS",
+    ]
+)
+STORY_A_COPY = "\n".join(
+    [
+        "ADVERTISEMENT",
+        "Gubernur Sumatera Utara Rudi  Hartawan meresmikan pelabuhan baru di Belawan pada Rabu.",
+        "Baca juga: Harga Karet Turun",
+        "Pelabuhan itu dibangun oleh PT Dermaga Utara Jaya dengan biaya Rp 2 triliun.",
+    ]
+)
+STORY_B = (
+    "SINGAPORE (Reuters) - Oil prices rose on Tuesday after OPEC said output would stay flat.\n"
+    "Read more: Asian shares slip\nTraders in London said demand looked firm."
+)
+STORY_HTML = (
+    "<html><body><nav>Home | News</nav><article><p>Floods closed three roads in Jakarta "
+    "on Monday, officials said.</p><p>ADVERTISEMENT</p></article></body></html>"
+)
+
+
+def ids_on_different_partitions(prefix: str) -> tuple[str, str]:
+    """Two ids the default partitioner puts on different raw partitions."""
+    first = f"{prefix}-0"
+    for i in range(1, 100):
+        other = f"{prefix}-{i}"
+        if partition_of(other.encode(), 4) != partition_of(first.encode(), 4):
+            return first, other
+    raise AssertionError("no two partitions found")
+
+
+def story(story_id: str, body: str, **fields: str) -> tuple[bytes, bytes]:
+    return story_id.encode(), orjson.dumps({"id": story_id, "body": body, **fields})
+
+
+BAD_INPUTS = {
+    "invalid_json": b'{"id": "bad-1", "body": "cut',
+    "invalid_utf8": b'{"id": "bad-2", "body": "caf\xe9"}',
+    "not_object": b'["a", "list"]',
+    "missing_field": b'{"id": "bad-4"}',
+    "wrong_type": b'{"id": "bad-5", "body": 42}',
+    "too_large": orjson.dumps({"id": "bad-6", "body": "x " * 15_000}),
+    "bad_content_type": b'{"id": "bad-7", "body": "t", "content_type": "image/png"}',
+}
+
+
+def metric(text: str, name: str, labels: str = "") -> float:
+    m = re.search(rf"^{name}{re.escape(labels)} ([0-9.e+]+)$", text, re.MULTILINE)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_every_outcome_kind_arrives_schema_valid(env, workers, send, outcomes, check_event):
+    worker = workers.start()
+    a, a_copy = ids_on_different_partitions("wire-a")
+    good = [
+        story(a, STORY_A, source="kabarkita"),
+        story(a_copy, STORY_A_COPY, source="other"),
+        story("wire-b", STORY_B, headline="Oil rises"),
+        story("wire-html", STORY_HTML, content_type="text/html"),
+    ]
+    bad = [(f"bad-{code}".encode(), data) for code, data in BAD_INPUTS.items()]
+    send(good + bad)
+
+    events = outcomes.wait_for(len(good) + len(bad))
+    outcomes.poll(3)  # nothing extra may follow
+    assert len(outcomes.events) == len(good) + len(bad)
+    for event in events:
+        check_event({k: v for k, v in event.items() if not k.startswith("_")})
+
+    kinds = Counter(e["kind"] for e in events)
+    assert kinds == {"enriched": 3, "duplicate": 1, "rejected": len(bad)}
+    by_topic = {e["_topic"].rsplit(".", 1)[1]: e["kind"] for e in events}
+    assert by_topic == {"enriched": "enriched", "duplicates": "duplicate", "deadletter": "rejected"}
+
+    duplicate = next(e for e in events if e["kind"] == "duplicate")
+    enriched = {e["id"]: e for e in events if e["kind"] == "enriched"}
+    assert {duplicate["id"], duplicate["duplicate_of"]} == {a, a_copy}
+    canonical = enriched[duplicate["duplicate_of"]]
+    assert duplicate["cluster_id"] == canonical["cluster_id"]
+    assert "klik" not in canonical["body"] and "ADVERTISEMENT" not in canonical["body"]
+    assert "Floods closed three roads" in enriched["wire-html"]["body"]
+    assert {e["text"] for e in enriched["wire-b"]["entities"]} >= {"OPEC", "London"}
+
+    letters = {e["error"]: e for e in events if e["kind"] == "rejected"}
+    assert set(letters) == set(BAD_INPUTS)
+    for code, data in BAD_INPUTS.items():
+        assert base64.b64decode(letters[code]["original_base64"]) == data
+        assert letters[code]["topic"] == env["NEWSWIRE_TOPIC_PREFIX"] + ".raw"
+
+    text = worker.metrics()
+    assert metric(text, "newswire_stories_in_total") == len(good) + len(bad)
+    assert metric(text, "newswire_outcomes_total", '{kind="enriched"}') == 3
+    assert metric(text, "newswire_dead_letters_total", '{reason="too_large"}') == 1
+    assert metric(text, "newswire_end_to_end_seconds_count") == len(good) + len(bad)
+    assert metric(text, "newswire_stage_seconds_count", '{stage="clean"}') >= 4
+    assert worker.proc.poll() is None, "bad input must never stop the worker"
+
+
+def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outcomes, check_event):
+    first = workers.start()
+    bodies = [f"{STORY_B}\nStory number {i} of the restart test." for i in range(3)]
+    send([story(f"k-{i}", body) for i, body in enumerate(bodies)])
+    outcomes.wait_for(3)
+    time.sleep(0.5)  # likely before the next offset commit: replays must be recognised
+    first.kill()
+
+    workers.start()
+    send([story("k-copy", bodies[0])])
+    send([story("k-new", "A fresh story sent after the restart, about Jakarta.")])
+    events = outcomes.wait_for(5, timeout=120)
+    outcomes.poll(8)  # replayed messages, if any, would show up by now
+    events = outcomes.events
+    for event in events:
+        check_event({k: v for k, v in event.items() if not k.startswith("_")})
+    assert Counter(e["id"] for e in events) == {f"k-{i}": 1 for i in range(3)} | {
+        "k-copy": 1,
+        "k-new": 1,
+    }
+    copy = next(e for e in events if e["id"] == "k-copy")
+    assert copy["kind"] == "duplicate"
+    assert copy["duplicate_of"] == "k-0"
