@@ -1,0 +1,94 @@
+"""`newswire produce`, `newswire worker` errors and the Kafka launcher, on the real broker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer
+
+from workers.produce import content_id
+
+ROOT = Path(__file__).resolve().parents[2]
+NEWSWIRE = str(Path(sys.executable).parent / "newswire")
+sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
+from launcher import LocalKafka, free_port  # noqa: E402
+
+
+def read_topic(env: dict[str, str], topic: str, count: int) -> list[tuple[bytes, bytes]]:
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"],
+        group_id=None,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=10_000,
+    )
+    try:
+        found = []
+        for record in consumer:
+            found.append((record.key, record.value))
+            if len(found) == count:
+                break
+        return found
+    finally:
+        consumer.close()
+
+
+def test_produce_sends_jsonl_text_html_and_stdin_keyed_by_id(env, tmp_path):
+    jsonl = tmp_path / "stories.jsonl"
+    jsonl.write_bytes(
+        b'{"id": "j-1", "body": "First story."}\n\n{"body": "No id here."}\nnot json at all\n'
+    )
+    text = tmp_path / "plain.txt"
+    text.write_text("A plain text story about Jakarta.\n")
+    page = tmp_path / "page.html"
+    page.write_text("<p>An HTML story.</p>")
+    result = subprocess.run(
+        [NEWSWIRE, "produce", str(jsonl), str(text), str(page), "-"],
+        input=b'{"id": "s-1", "body": "From stdin."}\n',
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert "sent 6, failed 0" in result.stderr.decode()
+    assert "1 lines not valid JSON" in result.stderr.decode()
+
+    messages = dict(read_topic(env, env["NEWSWIRE_TOPIC_PREFIX"] + ".raw", 6))
+    assert messages[b"j-1"] == b'{"id": "j-1", "body": "First story."}'
+    assert messages[b"s-1"] == b'{"id": "s-1", "body": "From stdin."}'
+    assert messages[content_id(b'{"body": "No id here."}').encode()] == b'{"body": "No id here."}'
+    assert messages[content_id(b"not json at all").encode()] == b"not json at all"
+    plain = orjson.loads(messages[content_id(text.read_bytes()).encode()])
+    assert plain["body"].startswith("A plain text story") and plain["content_type"] == "text/plain"
+    html = orjson.loads(messages[content_id(page.read_bytes()).encode()])
+    assert html["content_type"] == "text/html"
+
+
+def test_produce_to_a_missing_file_is_a_clear_error(env, tmp_path):
+    result = subprocess.run(
+        [NEWSWIRE, "produce", str(tmp_path / "nope.jsonl")], env=env, capture_output=True
+    )
+    assert result.returncode == 2
+    assert b"no such file or directory" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_worker_with_unreachable_broker_says_so_and_exits(env):
+    bad = {**env, "NEWSWIRE_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
+    result = subprocess.run([NEWSWIRE, "worker"], env=bad, capture_output=True, timeout=60)
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert "no broker answered" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_launcher_stops_the_broker_and_leaves_no_process(tmp_path):
+    kafka = LocalKafka(data_dir=tmp_path / "kafka").start()
+    pid = kafka.process.pid
+    kafka.stop()
+    assert kafka.process.poll() is not None
+    alive = subprocess.run(["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True)
+    assert alive.stdout.strip() == ""
