@@ -115,6 +115,18 @@ def test_every_outcome_kind_arrives_schema_valid(env, workers, send, outcomes, c
     assert metric(text, "newswire_stage_seconds_count", '{stage="clean"}') >= 4
     assert worker.proc.poll() is None, "bad input must never stop the worker"
 
+    # The lag gauge reports every raw partition once offsets are committed (every few s).
+    raw = env["NEWSWIRE_TOPIC_PREFIX"] + ".raw"
+    pattern = re.compile(rf'newswire_consumer_lag_messages{{partition="(\d)",topic="{raw}"}} (\S+)')
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lags = pattern.findall(worker.metrics())
+        if len(lags) == 4 and all(float(v) == 0 for _, v in lags):
+            break
+        time.sleep(1)
+    assert sorted(p for p, _ in lags) == ["0", "1", "2", "3"]
+    assert all(float(v) == 0 for _, v in lags), lags
+
 
 def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outcomes, check_event):
     first = workers.start()
