@@ -1,15 +1,17 @@
 """Faust agents: thin wiring of topics, the dedupe table and the pure pipeline.
 
-    news.raw ──prepare──► PREFIX.prepared (keyed by fingerprint) ──decide──► enriched
-                                                                        ├─► duplicates
-                                                                        └─► deadletter
+    PREFIX.raw ──prepare──► PREFIX.prepared ──decide──► PREFIX.enriched
+    (N partitions)          (1 partition)          ├─► PREFIX.duplicates
+                                                   └─► PREFIX.deadletter
 
-`prepare` is stateless, so it scales with the raw topic's partitions. `decide`
-reads the prepared topic, which is keyed like the index table, so every lookup
-is local to its partition, whichever worker owns it. An outcome is sent and
-acknowledged before the index records it, and offsets are committed only after
-Faust flushes the producer: a crash can replay a message but not lose one, and
-the index recognises most replays by their origin (see docs/ARCHITECTURE.md).
+`prepare` does the costly, stateless work (parse, clean, tag, MinHash) and scales
+with the raw topic's partitions across workers. `decide` reads a single-partition
+topic, so every dedupe decision is made in one place, in order, against one
+index: a near duplicate is caught whichever raw partition its original came
+through, with no race between partitions (docs/ARCHITECTURE.md). An outcome is
+sent and acknowledged before the index records it, and offsets are committed
+only after Faust flushes the producer: a crash can replay a message but not lose
+one, and the index recognises replays by their origin.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from __future__ import annotations
 import logging
 import time
 
-import orjson
-from aiokafka.partitioner import murmur2
 from faust import StreamT, Table
 
 from workers.app import Wiring
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
-from workers.pipeline.dedupe import IndexEntry, expired
+from workers.pipeline.dedupe import entry_time, expired
 from workers.records import Origin, Prepared, Rejection, dead_letter, dumps
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,7 @@ SWEEP_SECONDS = 300.0  # how often each partition's index entries are checked fo
 LAG_SECONDS = 5.0
 
 
-def partition_of(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives `key` (murmur2, as the Java client)."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
-
-
-def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partitions: int) -> None:
+def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> None:
     """Attach the agents and timers to the app."""
     app, index = wiring.app, wiring.index
     outputs = {
@@ -46,7 +41,7 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
         "duplicate": wiring.duplicates,
         "rejected": wiring.deadletter,
     }
-    last_sweep: dict[int, float] = {}
+    last_sweep = time.monotonic()
 
     @app.agent(wiring.raw, name="prepare")
     async def prepare(stream: StreamT[bytes]) -> None:
@@ -60,6 +55,7 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
 
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
+        nonlocal last_sweep
         async for event in stream.events():
             try:
                 prepared = Prepared.from_bytes(event.value)
@@ -70,10 +66,7 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
                 reason = Rejection("internal_error", f"undecodable prepared record: {exc!r}")
                 letter = dead_letter(event.value or b"", event.key, origin, reason, time.time())
                 prepared = Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
-            key = event.key or prepared.key.encode()
-            stored = index.get(key)
-            entry = IndexEntry.from_dict(orjson.loads(stored)) if stored else None
-            decision = pipeline.decide(prepared, entry)
+            decision = pipeline.decide(prepared, lambda key: index.get(key.encode()))
             outcome = decision.outcome
             if outcome is None:
                 metrics.replays.inc()
@@ -83,11 +76,11 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
                 delivery = await outputs[outcome.kind].send(key=out_key, value=dumps(outcome))
                 await delivery  # the index records only what the broker acknowledged
                 metrics.observe_outcome(outcome, time.time() - prepared.received)
-            index[key] = orjson.dumps(decision.entry.to_dict())
-            partition = event.message.partition
-            if time.monotonic() - last_sweep.get(partition, 0.0) > SWEEP_SECONDS:
-                last_sweep[partition] = time.monotonic()
-                _sweep(index, partition, partitions, pipeline, metrics)
+            for key, value in decision.writes.items():
+                index[key.encode()] = value
+            if time.monotonic() - last_sweep > SWEEP_SECONDS:
+                last_sweep = time.monotonic()
+                _sweep(index, pipeline, metrics)
 
     @app.timer(interval=LAG_SECONDS)
     async def report_lag() -> None:
@@ -104,20 +97,12 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics, partit
             metrics.lag.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
 
 
-def _sweep(
-    index: Table, partition: int, partitions: int, pipeline: Pipeline, metrics: Metrics
-) -> None:
-    """Delete this partition's expired and surplus index entries (tombstones to the changelog)."""
-    mine = [
-        (key, float(orjson.loads(value)["first_seen"]))
-        for key, value in index.items()
-        if partition_of(key, partitions) == partition
-    ]
-    doomed = expired(mine, time.time(), pipeline.opts.dedupe)
+def _sweep(index: Table, pipeline: Pipeline, metrics: Metrics) -> None:
+    """Delete expired and surplus index entries (tombstones go to the changelog)."""
+    entries = [(key, entry_time(key.decode(), value)) for key, value in index.items()]
+    doomed = expired(entries, time.time(), pipeline.opts.dedupe)
     for key in doomed:
         del index[key]
-    metrics.index_entries.set(len(index))
+    metrics.index_entries.set(len(entries) - len(doomed))
     if doomed:
-        log.info(
-            "dedupe index: partition %d dropped %d of %d entries", partition, len(doomed), len(mine)
-        )
+        log.info("dedupe index: dropped %d of %d entries", len(doomed), len(entries))

@@ -9,8 +9,11 @@ from faust.topics import Topic
 
 from workers.config import Settings
 
-# The dedupe index: one entry per fingerprint (and per dead-lettered origin).
+# The dedupe index (see workers.pipeline.dedupe for its keys).
 INDEX_TABLE = "dedupe-index"
+# Every dedupe decision is taken in one partition, against one index, so near
+# duplicates meet whatever raw partition they came through (docs/ARCHITECTURE.md).
+DECIDE_PARTITIONS = 1
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,9 @@ def create_app(settings: Settings) -> Wiring:
     )
     topics = settings.topics
 
-    def topic(name: str, internal: bool = False) -> Topic:
+    def topic(name: str, partitions: int = settings.partitions, internal: bool = False) -> Topic:
         return app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            partitions=settings.partitions,
-            internal=internal,
+            name, key_type=bytes, value_type=bytes, partitions=partitions, internal=internal
         )
 
     retention_ms = int(settings.dedupe_retention_hours * 3600 * 1000)
@@ -63,14 +62,14 @@ def create_app(settings: Settings) -> Wiring:
         default=None,
         key_type=bytes,
         value_type=bytes,
-        partitions=settings.partitions,
+        partitions=DECIDE_PARTITIONS,
         # The changelog forgets entries past retention too, so recovery stays bounded.
         extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": retention_ms},
     )
     return Wiring(
         app=app,
         raw=topic(topics.raw),
-        prepared=topic(topics.prepared, internal=True),
+        prepared=topic(topics.prepared, partitions=DECIDE_PARTITIONS, internal=True),
         enriched=topic(topics.enriched),
         duplicates=topic(topics.duplicates),
         deadletter=topic(topics.deadletter),

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from workers.pipeline.core import Pipeline
-from workers.pipeline.dedupe import BoundedIndex
+from workers.pipeline.dedupe import MemoryIndex
 from workers.records import Origin, dumps
 
 
@@ -19,15 +19,15 @@ def process_lines(
 
     The dedupe index lives for the whole run, so a later copy of a story is caught.
     """
-    index = BoundedIndex(pipeline.opts.dedupe)
+    index = MemoryIndex(pipeline.opts.dedupe.max_entries)
     counts: Counter[str] = Counter()
     for number, line in enumerate(lines, 1):
         line = line.rstrip(b"\r\n")
         if not line.strip():
             continue
         prepared = pipeline.prepare(line, None, Origin(source, 0, number, time.time()))
-        decision = pipeline.decide(prepared, index.get(prepared.key))
-        index.put(prepared.key, decision.entry)
+        decision = pipeline.decide(prepared, index.get)
+        index.apply(decision.writes)
         if decision.outcome is not None:  # a replay needs a repeated origin: never offline
             out.write(dumps(decision.outcome) + b"\n")
             counts[decision.outcome.kind] += 1

@@ -205,6 +205,8 @@ class Prepared:
     origin_ref: str
     received: float  # the raw message's timestamp, epoch seconds: end-to-end time starts here
     event: Enriched | DeadLetter
+    signature: str | None = None  # MinHash values, base64; None when too short to compare
+    shingles: int = 0  # distinct word shingles the signature summarises
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
@@ -213,6 +215,8 @@ class Prepared:
                 "origin_ref": self.origin_ref,
                 "received": self.received,
                 "event": _drop_none(asdict(self.event)),
+                "signature": self.signature,
+                "shingles": self.shingles,
             }
         )
 
@@ -222,4 +226,6 @@ class Prepared:
         event = outcome_from_dict(obj["event"])
         if isinstance(event, DuplicateNotice):
             raise ValueError("a prepared candidate is never a duplicate notice")
-        return cls(obj["key"], obj["origin_ref"], obj["received"], event)
+        return cls(
+            obj["key"], obj["origin_ref"], obj["received"], event, obj["signature"], obj["shingles"]
+        )

@@ -33,7 +33,7 @@ def run_worker(settings: Settings) -> int:
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     wiring = create_app(settings)
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
-    register_agents(wiring, pipeline, metrics, settings.partitions)
+    register_agents(wiring, pipeline, metrics)
     worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
     try:
         worker.execute_from_commandline()

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
+from aiokafka.partitioner import murmur2
 from kafka import KafkaConsumer, KafkaProducer
 
 from workers.broker import ensure_topics
@@ -25,6 +26,11 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 from launcher import LocalKafka, free_port  # noqa: E402
 
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives `key` (murmur2, as the Java client)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -116,8 +122,14 @@ class WorkerPool:
         self.tmp_path = tmp_path
         self.started: list[Worker] = []
 
-    def start(self) -> Worker:
-        worker = Worker(self.env, self.tmp_path / f"worker-{len(self.started)}.log").start()
+    def start(self, name: str = "w0") -> Worker:
+        """Start a worker; workers with different names keep their state apart."""
+        env = {
+            **self.env,
+            "NEWSWIRE_DATA_DIR": str(self.tmp_path / f"state-{name}"),
+            "NEWSWIRE_METRICS_PORT": str(free_port()),
+        }
+        worker = Worker(env, self.tmp_path / f"{name}-{len(self.started)}.log").start()
         self.started.append(worker)
         return worker
 

@@ -8,8 +8,7 @@ import time
 from collections import Counter
 
 import orjson
-
-from workers.agents import partition_of
+from conftest import partition_of
 
 STORY_A = "\n".join(
     [
@@ -130,7 +129,7 @@ def test_every_outcome_kind_arrives_schema_valid(env, workers, send, outcomes, c
 
 def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outcomes, check_event):
     first = workers.start()
-    bodies = [f"{STORY_B}\nStory number {i} of the restart test." for i in range(3)]
+    bodies = [STORY_B, ORIGINAL, STORY_A]  # three different stories
     send([story(f"k-{i}", body) for i, body in enumerate(bodies)])
     outcomes.wait_for(3)
     time.sleep(0.5)  # likely before the next offset commit: replays must be recognised
@@ -151,3 +150,63 @@ def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outc
     copy = next(e for e in events if e["id"] == "k-copy")
     assert copy["kind"] == "duplicate"
     assert copy["duplicate_of"] == "k-0"
+
+
+ORIGINAL = "\n".join(
+    [
+        "KUALA LUMPUR (Bernama) - The state water operator said on Tuesday it would raise "
+        "tariffs for industrial users by eight percent from January to fund pipe repairs.",
+        "Chief executive Aminah Razak told reporters the increase was the first in six years "
+        "and would not apply to households or small shops.",
+        "The operator lost nearly a third of its treated water to leaks last year, according "
+        "to figures it published in its annual report.",
+        "Manufacturers' groups said they would ask the state government to phase the increase "
+        "in over two years to protect exporters already hit by higher energy prices.",
+        "The state assembly is due to debate the tariff order when it sits again next month.",
+    ]
+)
+# A republished copy: another outlet's ads, the last paragraph cut, a word changed.
+NEAR_COPY = "\n".join(
+    [
+        "ADVERTISEMENT",
+        "The state water operator said on Tuesday it would raise tariffs for industrial users "
+        "by eight percent from January to fund pipe repairs.",
+        "Read more: Dams at record lows",
+        "Chief executive Aminah Razak told reporters the increase was the first in six years "
+        "and would not apply to households or small shops.",
+        "The operator lost nearly a third of its treated water to leaks last year, according "
+        "to figures it released in its annual report.",
+        "Manufacturers' groups said they would ask the state government to phase the increase "
+        "in over two years to protect exporters already hit by higher energy prices.",
+    ]
+)
+
+
+def test_near_duplicates_across_partitions_two_workers_and_a_restart(
+    env, workers, send, outcomes, check_event
+):
+    """4 raw partitions, 2 worker processes; the index survives a kill -9 of either."""
+    pair = [workers.start("a"), workers.start("b")]
+    original, near = ids_on_different_partitions("n")
+    send([story(original, ORIGINAL)])
+    outcomes.wait_for(1, timeout=120)
+
+    for worker in pair:  # both: whichever held the dedupe partition, the index must survive
+        worker.kill()
+    workers.start("a")
+    workers.start("b")
+    exact = "n-exact"
+    send([story(near, NEAR_COPY), story(exact, ORIGINAL.replace("  ", " ").upper())])
+    events = outcomes.wait_for(3, timeout=150)
+    outcomes.poll(5)
+    assert len(outcomes.events) == 3
+    for event in events:
+        check_event({k: v for k, v in event.items() if not k.startswith("_")})
+    by_id = {e["id"]: e for e in events}
+    assert by_id[original]["kind"] == "enriched"
+    cluster = by_id[original]["cluster_id"]
+    assert by_id[near]["kind"] == "duplicate"
+    assert (by_id[near]["match"], by_id[near]["duplicate_of"]) == ("near", original)
+    assert 0.5 < by_id[near]["similarity"] < 1.0
+    assert by_id[exact]["match"] == "exact"
+    assert {by_id[near]["cluster_id"], by_id[exact]["cluster_id"]} == {cluster}

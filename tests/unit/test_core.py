@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from workers.pipeline.core import Pipeline, PipelineOptions
+from workers.pipeline.dedupe import MemoryIndex
 from workers.pipeline.parse import ParseOptions
 from workers.records import DeadLetter, DuplicateNotice, Enriched, Origin, Prepared, dumps, loads
 
@@ -18,9 +19,12 @@ def origin(offset):
     return Origin("news.raw", 0, offset, 1_800_000_000.0)
 
 
-def run(data, entry=None, offset=0):
+def run(data, index=None, offset=0):
+    index = index if index is not None else MemoryIndex(1000)
     prepared = PIPELINE.prepare(data, b"k", origin(offset))
-    return prepared, PIPELINE.decide(prepared, entry)
+    decision = PIPELINE.decide(prepared, index.get)
+    index.apply(decision.writes)
+    return prepared, decision
 
 
 def story(**fields):
@@ -40,10 +44,11 @@ def test_new_story_is_enriched_and_schema_valid(check_event):
 
 
 def test_copy_is_a_duplicate_notice_of_the_first(check_event):
-    _, first = run(story())
+    index = MemoryIndex(1000)
+    _, first = run(story(), index)
     _, second = run(
         orjson.dumps({"id": "s2", "body": "PRESIDEN Joko Widodo tiba di  Seoul pada Senin."}),
-        first.entry,
+        index,
         1,
     )
     notice = second.outcome
@@ -54,8 +59,9 @@ def test_copy_is_a_duplicate_notice_of_the_first(check_event):
 
 
 def test_replayed_message_emits_nothing():
-    _, first = run(story())
-    _, again = run(story(), first.entry, 0)
+    index = MemoryIndex(1000)
+    run(story(), index)
+    _, again = run(story(), index, 0)
     assert again.outcome is None
 
 
@@ -90,7 +96,7 @@ def test_stage_times_are_observed():
     Pipeline(PipelineOptions(), observe=lambda stage, s: seen.append(stage)).prepare(
         story(), None, origin(0)
     )
-    assert seen == ["parse", "clean", "language", "entities"]
+    assert seen == ["parse", "clean", "language", "entities", "signature"]
 
 
 @pytest.mark.parametrize("data", [story(), b"not json"])

@@ -61,10 +61,13 @@ def clean_body(body: str, content_type: str, opts: CleanOptions) -> Cleaned:
         seen.add(folded)
         kept.append(line)
     dateline = None
-    if kept:
-        m = DATELINE.match(kept[0])
-        if m is not None and m.end() < len(kept[0]):
-            dateline = m.group("dateline")
-            credit = credit or m.group("credit")
-            kept[0] = kept[0][m.end() :]
+    # An outlet's dateline can sit in front of the wire's own ("JAKARTA (Reuters) -
+    # JAKARTA, June 21 -"): lift up to two; the field keeps the first.
+    for _ in range(2):
+        m = DATELINE.match(kept[0]) if kept else None
+        if m is None or m.end() >= len(kept[0]):
+            break
+        dateline = dateline or m.group("dateline")
+        credit = credit or m.group("credit")
+        kept[0] = kept[0][m.end() :]
     return Cleaned(body="\n".join(kept), removed=removed, dateline=dateline, credit=credit)

@@ -1,9 +1,10 @@
 """The whole pipeline as two pure steps, shared by the worker, `newswire process` and tests.
 
-`prepare` is stateless (parse, clean, detect language, tag, fingerprint) and turns
-any raw bytes into a `Prepared` candidate. `decide` is the one stateful step: given
-the index entry under the candidate's key it returns the outcome (or None for a
-replay) and the entry to write back. Neither raises on bad input.
+`prepare` is stateless (parse, clean, detect language, tag, fingerprint and
+MinHash signature) and turns any raw bytes into a `Prepared` candidate. `decide`
+is the one stateful step: reading the dedupe index through a lookup function, it
+returns the outcome (or None for a replay) and the index writes to apply once the
+outcome is out. Neither raises on bad input.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from dataclasses import dataclass, field, replace
 
 from workers.config import Settings
 from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
-from workers.pipeline.dedupe import DedupeOptions, IndexEntry, decide, fingerprint
+from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
 from workers.pipeline.language import detect_language
+from workers.pipeline.neardup import Signature
+from workers.pipeline.normalize import fold
 from workers.pipeline.parse import ParseOptions, parse_raw
 from workers.records import (
     DeadLetter,
@@ -56,7 +59,7 @@ class PipelineOptions:
 @dataclass(frozen=True)
 class Decision:
     outcome: Outcome | None  # None: a replay of a message already decided
-    entry: IndexEntry
+    writes: Writes  # index updates, to apply once the outcome is acknowledged
 
 
 def _ignore(stage: str, seconds: float) -> None:
@@ -75,6 +78,7 @@ class Pipeline:
     ) -> None:
         self.opts = opts
         self.gazetteer = gazetteer or Gazetteer.load()
+        self.deduper = Deduper(opts.dedupe)
         self._observe = observe
         self._clock = clock
 
@@ -85,12 +89,23 @@ class Pipeline:
             result = self._prepare(data, origin, started)
         except Exception as exc:  # a bug in a stage must not stop the stream
             result = Rejection("internal_error", f"{type(exc).__name__}: {exc}"[:500])
-        if isinstance(result, Enriched):
-            return Prepared(result.fingerprint, origin.ref, origin.timestamp, result)
+        if isinstance(result, tuple):
+            event, cand = result
+            sig = cand.signature
+            return Prepared(
+                cand.fingerprint,
+                origin.ref,
+                origin.timestamp,
+                event,
+                sig.to_text() if sig is not None else None,
+                sig.size if sig is not None else 0,
+            )
         letter = dead_letter(data, key, origin, result, now=self._clock())
         return Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
 
-    def _prepare(self, data: bytes, origin: Origin, started: float) -> Enriched | Rejection:
+    def _prepare(
+        self, data: bytes, origin: Origin, started: float
+    ) -> tuple[Enriched, Candidate] | Rejection:
         t = started
         story = parse_raw(data, self.opts.parse)
         t = self._lap("parse", t)
@@ -108,17 +123,26 @@ class Pipeline:
         t = self._lap("language", t)
         entities = tag_entities(cleaned.body, self.gazetteer, self.opts.tag)
         t = self._lap("entities", t)
-        return _enriched(story, cleaned.body, language, entities, cleaned, origin, t - started)
+        cand = self.deduper.candidate(fold(cleaned.body))
+        t = self._lap("signature", t)
+        event = _enriched(story, language, entities, cleaned, cand.fingerprint, origin, t - started)
+        return event, cand
 
-    def decide(self, prepared: Prepared, entry: IndexEntry | None) -> Decision:
-        """The outcome for a prepared candidate given its index entry, and the entry to store."""
+    def decide(self, prepared: Prepared, lookup: Lookup) -> Decision:
+        """The outcome for a prepared candidate, given the index, and the index writes."""
         started = time.perf_counter()
         now = self._clock()
         event = prepared.event
-        story_id = event.id if isinstance(event, Enriched) else prepared.origin_ref
-        verdict = decide(
-            entry, story_id or prepared.origin_ref, prepared.origin_ref, now, self.opts.dedupe
-        )
+        if isinstance(event, DeadLetter):
+            verdict = self.deduper.decide_rejected(lookup, prepared.origin_ref, now)
+        else:
+            sig = (
+                Signature.from_text(prepared.signature, prepared.shingles)
+                if prepared.signature is not None
+                else None
+            )
+            cand = Candidate(event.fingerprint, sig)
+            verdict = self.deduper.decide(lookup, event.id, prepared.origin_ref, cand, now)
         self._lap("dedupe", started)
         outcome: Outcome | None
         if verdict.status == "replay":
@@ -128,15 +152,15 @@ class Pipeline:
         elif verdict.status == "new":
             outcome = replace(
                 event,
-                cluster_id=verdict.entry.cluster_id,
+                cluster_id=verdict.cluster_id,
                 emitted_at=utc_iso(now),
                 processing_seconds=event.processing_seconds + time.perf_counter() - started,
             )
         else:
             outcome = DuplicateNotice(
                 id=event.id,
-                duplicate_of=verdict.entry.canonical_id,
-                cluster_id=verdict.entry.cluster_id,
+                duplicate_of=verdict.canonical_id,
+                cluster_id=verdict.cluster_id,
                 match=verdict.match,
                 similarity=verdict.similarity,
                 received_at=event.received_at,
@@ -144,7 +168,7 @@ class Pipeline:
                 source=event.source,
                 headline=event.headline,
             )
-        return Decision(outcome=outcome, entry=verdict.entry)
+        return Decision(outcome=outcome, writes=verdict.writes)
 
     def _lap(self, stage: str, since: float) -> float:
         now = time.perf_counter()
@@ -154,21 +178,21 @@ class Pipeline:
 
 def _enriched(
     story: RawStory,
-    body: str,
     language: str,
     entities: list[Entity],
     cleaned: Cleaned,
+    fp: str,
     origin: Origin,
     seconds: float,
 ) -> Enriched:
     return Enriched(
         id=story.id,
-        body=body,
+        body=cleaned.body,
         language=language,
         removed=cleaned.removed,
         cluster_id="",
         entities=entities,
-        fingerprint=fingerprint(body),
+        fingerprint=fp,
         received_at=utc_iso(origin.timestamp),
         emitted_at="",
         processing_seconds=seconds,

@@ -1,84 +1,162 @@
-"""Exact-duplicate detection on the folded cleaned text, as pure decisions over index entries.
+"""Exact and near-duplicate decisions over the dedupe index, as pure functions.
 
-The caller owns the index (a Faust table in the worker, a bounded dict offline):
-`decide` reads one entry and returns the entry to write back, so the same code
-runs in both. An entry also remembers the origins of recent messages, so a
-message replayed after a crash is recognised and not emitted twice.
+The index is a key-value store the caller owns (a Faust table in the worker, a
+bounded dict offline). `Deduper.decide` reads it through a lookup function and
+returns the writes to apply once the outcome is safely out, so the same code
+runs in both. Keys:
+
+    fp:<fingerprint>   one per story text: canonical id, cluster, first seen,
+                       recent origins (for replay detection), MinHash signature
+    band:<b>:<rows>    LSH band -> fingerprints of recent stories in that bucket
+    dl:<origin>        one per dead letter, for replay detection only
+
+Every story's entry remembers the origins (topic:partition:offset) of the last
+messages decided under it, so a message replayed after a crash is recognised.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from workers.pipeline.normalize import fold
+import orjson
 
-FINGERPRINT_HEX = 32  # 128 bits of BLAKE2b: collisions are not a practical concern
+from workers.pipeline.neardup import MinHasher, NearOptions, Signature, compare, is_near_duplicate
+
+FINGERPRINT_BYTES = 16  # BLAKE2b-128: collisions are not a practical concern
+
+Lookup = Callable[[str], bytes | None]
+Writes = dict[str, bytes]
 
 
-def fingerprint(text: str) -> str:
-    """Hex digest of the folded text: equal for typographic variants of one story."""
-    return hashlib.blake2b(fold(text).encode("utf-8"), digest_size=FINGERPRINT_HEX // 2).hexdigest()
+def fingerprint(folded: str) -> str:
+    """Hex digest of already folded text: equal for typographic variants of one story."""
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=FINGERPRINT_BYTES).hexdigest()
 
 
 @dataclass(frozen=True)
 class DedupeOptions:
     retention_seconds: float = 72 * 3600.0
     max_entries: int = 2_000_000
-    # Origins remembered per entry for replay detection; replays come within seconds.
+    # Origins remembered per story for replay detection; replays come within seconds.
     max_origins: int = 16
+    # Fingerprints kept per LSH bucket, newest first: a bucket holding more is a
+    # formula many stories share, not a sign of copying.
+    max_per_band: int = 16
+    near: NearOptions = field(default_factory=NearOptions)
 
 
 @dataclass(frozen=True)
-class IndexEntry:
-    """What the index keeps per fingerprint (or per dead-lettered origin)."""
+class Candidate:
+    """What the stateless stage computes for the dedupe stage."""
 
-    canonical_id: str
-    cluster_id: str
-    first_seen: float
-    origins: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "canonical_id": self.canonical_id,
-            "cluster_id": self.cluster_id,
-            "first_seen": self.first_seen,
-            "origins": list(self.origins),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, object]) -> IndexEntry:
-        return cls(
-            canonical_id=str(d["canonical_id"]),
-            cluster_id=str(d["cluster_id"]),
-            first_seen=float(d["first_seen"]),  # type: ignore[arg-type]
-            origins=tuple(d.get("origins", ())),  # type: ignore[arg-type]
-        )
+    fingerprint: str
+    signature: Signature | None  # None: too short for near-duplicate matching
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: Literal["new", "duplicate", "replay"]
-    entry: IndexEntry
-    match: Literal["exact"] = "exact"
+    canonical_id: str
+    cluster_id: str
+    writes: Writes
+    match: Literal["exact", "near"] = "exact"
     similarity: float = 1.0
 
 
-def decide(
-    entry: IndexEntry | None, story_id: str, origin_ref: str, now: float, opts: DedupeOptions
-) -> Verdict:
-    """New story, duplicate of the entry's canonical, or a replay of a message already decided."""
-    if entry is not None and now - entry.first_seen > opts.retention_seconds:
-        entry = None  # expired: not yet swept, but no longer remembered
-    if entry is None:
-        cluster_id = hashlib.blake2b(story_id.encode("utf-8"), digest_size=8).hexdigest()
-        return Verdict("new", IndexEntry(story_id, cluster_id, now, (origin_ref,)))
-    if origin_ref in entry.origins:
-        return Verdict("replay", entry)
-    origins = (*entry.origins, origin_ref)[-opts.max_origins :]
-    return Verdict("duplicate", replace(entry, origins=origins))
+def _load(data: bytes | None) -> Any:
+    return orjson.loads(data) if data else None
+
+
+class Deduper:
+    """Decides new / duplicate / replay for one story against the index."""
+
+    def __init__(self, opts: DedupeOptions) -> None:
+        self.opts = opts
+        self.hasher = MinHasher(opts.near)
+
+    def candidate(self, folded: str) -> Candidate:
+        sig = self.hasher.signature(folded)
+        usable = sig.size >= self.opts.near.min_shingles
+        return Candidate(fingerprint(folded), sig if usable else None)
+
+    def _fresh(self, entry: Mapping[str, Any] | None, now: float) -> bool:
+        return entry is not None and now - entry["t"] <= self.opts.retention_seconds
+
+    def decide(
+        self, lookup: Lookup, story_id: str, origin_ref: str, cand: Candidate, now: float
+    ) -> Verdict:
+        """New story, exact or near duplicate of a cluster's canonical, or a replay."""
+        key = f"fp:{cand.fingerprint}"
+        entry = _load(lookup(key))
+        if self._fresh(entry, now):
+            if origin_ref in entry["o"]:
+                return Verdict("replay", entry["c"], entry["k"], {})
+            entry["o"] = [*entry["o"], origin_ref][-self.opts.max_origins :]
+            return Verdict("duplicate", entry["c"], entry["k"], {key: orjson.dumps(entry)})
+        new_entry: dict[str, Any] = {"t": now, "o": [origin_ref]}
+        writes: Writes = {}
+        verdict = Verdict("new", story_id, _cluster_id(story_id), writes)
+        if cand.signature is not None:
+            buckets = {
+                f"band:{band}": _load(lookup(f"band:{band}")) or []
+                for band in self.hasher.band_keys(cand.signature)
+            }
+            match = self._nearest(lookup, cand.signature, buckets, now)
+            if match is not None:
+                near, sim = match
+                verdict = Verdict("duplicate", near["c"], near["k"], writes, "near", sim)
+            new_entry |= {"n": cand.signature.size, "s": cand.signature.to_text()}
+            horizon = now - self.opts.retention_seconds
+            for bucket, members in buckets.items():
+                kept = [m for m in members if m[1] >= horizon][1 - self.opts.max_per_band :]
+                writes[bucket] = orjson.dumps([*kept, [cand.fingerprint, now]])
+        new_entry |= {"c": verdict.canonical_id, "k": verdict.cluster_id}
+        writes[key] = orjson.dumps(new_entry)
+        return verdict
+
+    def _nearest(
+        self, lookup: Lookup, sig: Signature, buckets: dict[str, list[Any]], now: float
+    ) -> tuple[dict[str, Any], float] | None:
+        """The most similar indexed story that this one nearly duplicates, if any."""
+        seen: set[str] = set()
+        best: tuple[dict[str, Any], float] | None = None
+        for members in buckets.values():
+            for fp, _ in members:
+                if fp in seen:
+                    continue
+                seen.add(fp)
+                entry = _load(lookup(f"fp:{fp}"))
+                if not self._fresh(entry, now) or "s" not in entry:
+                    continue
+                sim = compare(sig, Signature.from_text(entry["s"], entry["n"]))
+                if is_near_duplicate(sim, self.opts.near) and (
+                    best is None or (sim.jaccard, -entry["t"]) > (best[1], -best[0]["t"])
+                ):
+                    best = (entry, round(sim.jaccard, 3))
+        return best
+
+    def decide_rejected(self, lookup: Lookup, origin_ref: str, now: float) -> Verdict:
+        """A dead letter is emitted once per raw message: only replays are caught."""
+        key = f"dl:{origin_ref}"
+        if self._fresh(_load(lookup(key)), now):
+            return Verdict("replay", "", "", {})
+        return Verdict("new", "", "", {key: orjson.dumps({"t": now})})
+
+
+def _cluster_id(story_id: str) -> str:
+    return hashlib.blake2b(story_id.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def entry_time(key: str, value: bytes) -> float:
+    """When an index entry was last useful: first seen, or a bucket's newest member."""
+    data = orjson.loads(value)
+    if key.startswith("band:"):
+        return max((m[1] for m in data), default=0.0)
+    return float(data["t"])
 
 
 def expired(entries: list[tuple[str, float]], now: float, opts: DedupeOptions) -> list[str]:
@@ -92,21 +170,26 @@ def expired(entries: list[tuple[str, float]], now: float, opts: DedupeOptions) -
     return doomed
 
 
-class BoundedIndex:
-    """An in-memory index for one offline run: insertion-ordered, oldest evicted first."""
+class MemoryIndex:
+    """The index for one offline run: a dict, oldest insertions evicted beyond the bound."""
 
-    def __init__(self, opts: DedupeOptions) -> None:
-        self._opts = opts
-        self._entries: OrderedDict[str, IndexEntry] = OrderedDict()
+    def __init__(self, max_entries: int) -> None:
+        self._max = max_entries
+        self._data: OrderedDict[str, bytes] = OrderedDict()
 
-    def get(self, key: str) -> IndexEntry | None:
-        return self._entries.get(key)
+    def get(self, key: str) -> bytes | None:
+        return self._data.get(key)
 
-    def put(self, key: str, entry: IndexEntry) -> None:
-        self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._opts.max_entries:
-            self._entries.popitem(last=False)
+    def apply(self, writes: Writes) -> None:
+        for key, value in writes.items():
+            self._data[key] = value
+            self._data.move_to_end(key)
+        while len(self._data) > self._max:
+            self._data.popitem(last=False)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._data)
+
+    def size_bytes(self) -> int:
+        """Keys and values, as stored: what the index costs per story, measured."""
+        return sum(len(k) + len(v) for k, v in self._data.items())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 # Curly quotes, primes and guillemets to straight quotes; every dash to '-'.
@@ -16,10 +15,9 @@ _FOLD = str.maketrans(
         "\ufeff": None,
     }
 )
-_SPACE = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
     """NFKC, case-fold, quotes and dashes folded, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())

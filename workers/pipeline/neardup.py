@@ -1,0 +1,173 @@
+"""MinHash signatures of word shingles, LSH band keys, and the near-duplicate test.
+
+MinHash (Broder 1997) estimates the Jaccard similarity of two stories' word
+3-gram sets. We use its one-permutation form (Li, Owen & Zhang 2012) with
+rotation densification (Shrivastava & Li 2014): one hash per shingle, split into
+K bins, the minimum of each bin kept; empty bins borrow from the next full one.
+It estimates Jaccard like K-permutation MinHash at 1/K of the hashing cost. LSH
+banding (b bands of r rows) turns "similar" into "share a band key", so a lookup
+costs b index reads however large the index grows.
+
+A candidate is accepted only if its estimated Jaccard similarity is high enough
+*and* the new story adds little text of its own: a trimmed or lightly edited copy
+adds almost nothing, a follow-up that adds paragraphs does not pass.
+
+Tuning is in `NearOptions`; `make eval` re-measures it (docs/DEDUPE.md).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import numpy as np
+
+_U64 = np.uint64
+_FULL = np.iinfo(np.uint64).max
+# Bytes that belong to words: ASCII letters and digits, '_', and every byte of a
+# multi-byte UTF-8 character (so "café" and "北京" are words).
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True
+_P = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_P_INV = pow(_P, -1, 2**64)
+
+
+@dataclass(frozen=True)
+class NearOptions:
+    bins: int = 128  # K: MinHash values per signature (a power of two)
+    # LSH on the first bands * band_rows values: a pair of Jaccard similarity J
+    # becomes a candidate with probability 1 - (1 - J**r)**b: 0.985 at J = 0.35,
+    # 0.28 at 0.1. Candidates are then checked on all K values.
+    bands: int = 32
+    band_rows: int = 2
+    shingle_words: int = 3
+    # Texts with fewer shingles are matched exactly only: too short to tell a copy
+    # from two short stories that share a formula.
+    min_shingles: int = 12
+    # Estimated Jaccard similarity a candidate needs.
+    min_similarity: float = 0.35
+    # Share of the new story's shingles absent from the candidate above which it is
+    # a follow-up with new content, not a copy. A follow-up that adds as much text
+    # again as the original has novelty 0.5. Both thresholds were tuned on the
+    # corpus of seed 1 and are reported on the default seed (docs/DEDUPE.md).
+    max_novelty: float = 0.4
+    seed: int = 20261129
+
+
+@dataclass(frozen=True)
+class Signature:
+    """MinHash values (uint32) and the number of distinct shingles they summarise."""
+
+    values: np.ndarray
+    size: int
+
+    def to_text(self) -> str:
+        return base64.b64encode(self.values.astype("<u4").tobytes()).decode("ascii")
+
+    @classmethod
+    def from_text(cls, text: str, size: int) -> Signature:
+        return cls(np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32), size)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """A strong 64-bit finaliser, vectorised (wrapping arithmetic is intended)."""
+    x = x ^ (x >> _U64(30))
+    x = x * _U64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> _U64(27))
+    x = x * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
+
+
+class MinHasher:
+    """Signatures and band keys under one set of options; build once, reuse."""
+
+    def __init__(self, opts: NearOptions) -> None:
+        if opts.bins & (opts.bins - 1) or opts.bands * opts.band_rows > opts.bins:
+            raise ValueError("bins must be a power of two of at least bands * band_rows")
+        self.opts = opts
+        rng = np.random.default_rng(opts.seed)
+        self._mix = rng.integers(1, 2**63, size=opts.shingle_words, dtype=np.uint64)
+        self._shift = _U64(64 - (opts.bins.bit_length() - 1))
+        self._pow = np.ones(1, dtype=np.uint64)
+        self._inv = np.ones(1, dtype=np.uint64)
+
+    def _powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """P**i and P**-i modulo 2**64 for i < n, grown on demand and kept."""
+        if self._pow.size < n:
+            size = max(n, 2 * self._pow.size)
+            with np.errstate(over="ignore"):
+                self._pow = np.concatenate(([_U64(1)], np.cumprod(np.full(size - 1, _U64(_P)))))
+                self._inv = np.concatenate(([_U64(1)], np.cumprod(np.full(size - 1, _U64(_P_INV)))))
+        return self._pow[:n], self._inv[:n]
+
+    def shingles(self, folded: str) -> np.ndarray:
+        """Distinct 64-bit hashes of the word n-grams of already folded text, sorted."""
+        data = np.frombuffer(folded.encode("utf-8"), dtype=np.uint8)
+        if data.size == 0:
+            return np.empty(0, dtype=np.uint64)
+        inword = _WORD_BYTE[data]
+        starts = np.flatnonzero(inword[1:] > inword[:-1]) + 1
+        ends = np.flatnonzero(inword[1:] < inword[:-1]) + 1
+        if inword[0]:
+            starts = np.concatenate(([0], starts))
+        if inword[-1]:
+            ends = np.concatenate((ends, [data.size]))
+        n = self.opts.shingle_words
+        if starts.size < n:
+            return np.empty(0, dtype=np.uint64)
+        pw, inv = self._powers(data.size)
+        # A polynomial hash per word from prefix sums: equal words, equal hashes.
+        prefix = np.zeros(data.size + 1, dtype=np.uint64)
+        np.cumsum(data * pw, out=prefix[1:])
+        words = (prefix[ends] - prefix[starts]) * inv[starts]
+        count = words.size - n + 1
+        mixed = words[:count] * self._mix[0]
+        for i in range(1, n):
+            mixed += words[i : i + count] * self._mix[i]
+        hashes = np.sort(_splitmix(mixed))
+        # distinct values: np.unique costs several times more on arrays this small
+        return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]
+
+    def signature(self, folded: str) -> Signature:
+        """One-permutation MinHash of the folded text, densified."""
+        hashes = self.shingles(folded)
+        k = self.opts.bins
+        if hashes.size == 0:
+            return Signature(np.full(k, 0xFFFFFFFF, dtype=np.uint32), 0)
+        mins = np.full(k, _FULL, dtype=np.uint64)
+        np.minimum.at(mins, (hashes >> self._shift).astype(np.intp), hashes)
+        empty = np.flatnonzero(mins == _FULL)
+        if empty.size:
+            full = np.flatnonzero(mins != _FULL)
+            # the next full bin to the right, circularly, and how far it is
+            nxt = full[np.searchsorted(full, empty) % full.size]
+            distance = (nxt - empty) % k
+            with np.errstate(over="ignore"):
+                mins[empty] = mins[nxt] + distance.astype(np.uint64) * _U64(0x5851F42D4C957F2D)
+        return Signature((mins & _U64(0xFFFFFFFF)).astype(np.uint32), int(hashes.size))
+
+    def band_keys(self, sig: Signature) -> list[str]:
+        """One key per band: the band number and its rows."""
+        banded = sig.values[: self.opts.bands * self.opts.band_rows].astype("<u4")
+        rows = banded.reshape(self.opts.bands, self.opts.band_rows)
+        return [f"{i}:{row.tobytes().hex()}" for i, row in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    jaccard: float  # estimated
+    novelty: float  # estimated share of the new story's shingles the other lacks
+
+
+def compare(new: Signature, old: Signature) -> Similarity:
+    """Estimated Jaccard similarity, and how much of `new` is not in `old`."""
+    jaccard = float(np.count_nonzero(new.values == old.values)) / new.values.size
+    shared = jaccard * (new.size + old.size) / (1.0 + jaccard)
+    novelty = 1.0 - min(shared / new.size, 1.0) if new.size else 1.0
+    return Similarity(jaccard, novelty)
+
+
+def is_near_duplicate(sim: Similarity, opts: NearOptions) -> bool:
+    return sim.jaccard >= opts.min_similarity and sim.novelty <= opts.max_novelty
