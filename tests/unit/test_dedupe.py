@@ -138,9 +138,12 @@ def test_sweep_drops_expired_then_oldest_beyond_the_bound():
     assert expired(entries, 120.0, opts) == ["a", "b"]
 
 
-def test_entry_time_of_each_key_kind():
-    assert entry_time("fp:x", orjson.dumps({"t": 5.0})) == 5.0
-    assert entry_time("band:1:ab", orjson.dumps([["x", 3.0], ["y", 7.0]])) == 7.0
+def test_every_index_entry_has_a_time_for_the_sweep():
+    index = MemoryIndex(1000)
+    run(index, "s1", ORIGINAL, "raw:0:0", now=42.0)
+    DEDUPER.decide_rejected(index.get, "raw:0:1", 42.0)
+    assert len(index) == 1 + OPTS.near.bands
+    assert {entry_time(index.get(key)) for key in list(index._data)} == {42.0}
 
 
 def test_memory_index_evicts_oldest():

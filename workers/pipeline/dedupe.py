@@ -7,7 +7,7 @@ runs in both. Keys:
 
     fp:<fingerprint>   one per story text: canonical id, cluster, first seen,
                        recent origins (for replay detection), MinHash signature
-    band:<b>:<rows>    LSH band -> fingerprints of recent stories in that bucket
+    band:<b>:<rows>    LSH bucket -> fingerprints of the latest stories in it
     dl:<origin>        one per dead letter, for replay detection only
 
 Every story's entry remembers the origins (topic:partition:offset) of the last
@@ -17,7 +17,7 @@ messages decided under it, so a message replayed after a crash is recognised.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -102,7 +102,7 @@ class Deduper:
         verdict = Verdict("new", story_id, _cluster_id(story_id), writes)
         if cand.signature is not None:
             buckets = {
-                f"band:{band}": _load(lookup(f"band:{band}")) or []
+                f"band:{band}": (_load(lookup(f"band:{band}")) or {"m": []})["m"]
                 for band in self.hasher.band_keys(cand.signature)
             }
             match = self._nearest(lookup, cand.signature, buckets, now)
@@ -110,10 +110,12 @@ class Deduper:
                 near, sim = match
                 verdict = Verdict("duplicate", near["c"], near["k"], writes, "near", sim)
             new_entry |= {"n": cand.signature.size, "s": cand.signature.to_text()}
-            horizon = now - self.opts.retention_seconds
+            keep = 1 - self.opts.max_per_band
             for bucket, members in buckets.items():
-                kept = [m for m in members if m[1] >= horizon][1 - self.opts.max_per_band :]
-                writes[bucket] = orjson.dumps([*kept, [cand.fingerprint, now]])
+                # Members whose entry expired or was evicted are skipped at lookup and
+                # pushed out here by newer ones; the bucket itself expires with its "t".
+                fresh = [*members[keep:], cand.fingerprint]
+                writes[bucket] = orjson.dumps({"t": now, "m": fresh})
         new_entry |= {"c": verdict.canonical_id, "k": verdict.cluster_id}
         writes[key] = orjson.dumps(new_entry)
         return verdict
@@ -122,21 +124,19 @@ class Deduper:
         self, lookup: Lookup, sig: Signature, buckets: dict[str, list[Any]], now: float
     ) -> tuple[dict[str, Any], float] | None:
         """The most similar indexed story that this one nearly duplicates, if any."""
-        seen: set[str] = set()
+        hits = Counter(fp for members in buckets.values() for fp in members)
         best: tuple[dict[str, Any], float] | None = None
-        for members in buckets.values():
-            for fp, _ in members:
-                if fp in seen:
-                    continue
-                seen.add(fp)
-                entry = _load(lookup(f"fp:{fp}"))
-                if not self._fresh(entry, now) or "s" not in entry:
-                    continue
-                sim = compare(sig, Signature.from_text(entry["s"], entry["n"]))
-                if is_near_duplicate(sim, self.opts.near) and (
-                    best is None or (sim.jaccard, -entry["t"]) > (best[1], -best[0]["t"])
-                ):
-                    best = (entry, round(sim.jaccard, 3))
+        for fp, count in hits.items():
+            if count < self.opts.near.min_band_hits:
+                continue
+            entry = _load(lookup(f"fp:{fp}"))
+            if not self._fresh(entry, now) or "s" not in entry:
+                continue
+            sim = compare(sig, Signature.from_text(entry["s"], entry["n"]))
+            if is_near_duplicate(sim, self.opts.near) and (
+                best is None or (sim.jaccard, -entry["t"]) > (best[1], -best[0]["t"])
+            ):
+                best = (entry, round(sim.jaccard, 3))
         return best
 
     def decide_rejected(self, lookup: Lookup, origin_ref: str, now: float) -> Verdict:
@@ -151,12 +151,9 @@ def _cluster_id(story_id: str) -> str:
     return hashlib.blake2b(story_id.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def entry_time(key: str, value: bytes) -> float:
-    """When an index entry was last useful: first seen, or a bucket's newest member."""
-    data = orjson.loads(value)
-    if key.startswith("band:"):
-        return max((m[1] for m in data), default=0.0)
-    return float(data["t"])
+def entry_time(value: bytes) -> float:
+    """When an index entry was last useful: a story's first sighting, a bucket's last use."""
+    return float(orjson.loads(value)["t"])
 
 
 def expired(entries: list[tuple[str, float]], now: float, opts: DedupeOptions) -> list[str]:

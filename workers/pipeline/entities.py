@@ -55,7 +55,7 @@ CONNECTORS = "de|van|von|der|bin|binti|al|of|la|del|da|dos|el"
 _CAP = r"[A-Z\u00C0-\u00DE][\w'\u2019\-]*"
 RUN = re.compile(rf"(?<![\w\-]){_CAP}(?: (?:(?:{CONNECTORS}) )?{_CAP})*")
 TOKEN = re.compile(r"[\w'\u2019\-]+")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:\"\u201c\u201d]\s*|\n)\s*$")
+_SENTENCE_END = frozenset('.!?:"\u201c\u201d\n')
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 
@@ -158,7 +158,7 @@ def _classify(text: str, group: list[tuple[int, int]]) -> list[Entity]:
         or prev in SAID
         or nxt in SAID
         or prev in ROLES
-        or (len(group) > 1 and not _SENTENCE_START.search(text[:start]))
+        or (len(group) > 1 and not _at_sentence_start(text, start))
     ):
         kind = PERSON
     else:
@@ -166,6 +166,14 @@ def _classify(text: str, group: list[tuple[int, int]]) -> list[Entity]:
     if kind is None:
         return []
     return [Entity(text=text[start:end], type=kind, start=start, end=end)]
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    """Whether only spaces separate `start` from the end of the previous sentence."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
 
 
 def _link_surnames(text: str, found: list[Entity]) -> list[Entity]:

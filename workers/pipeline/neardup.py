@@ -38,10 +38,15 @@ _P_INV = pow(_P, -1, 2**64)
 class NearOptions:
     bins: int = 128  # K: MinHash values per signature (a power of two)
     # LSH on the first bands * band_rows values: a pair of Jaccard similarity J
-    # becomes a candidate with probability 1 - (1 - J**r)**b: 0.985 at J = 0.35,
-    # 0.28 at 0.1. Candidates are then checked on all K values.
+    # shares each band with probability J**r; candidates are then checked on all
+    # K values.
     bands: int = 32
     band_rows: int = 2
+    # A candidate must share this many bands before it is compared: a pair at
+    # J = 0.5 shares 8 on average, two stories with one sentence in common
+    # (J ~ 0.07) almost never 2. This keeps the comparisons per story few and flat
+    # however many stories share a common phrase.
+    min_band_hits: int = 2
     shingle_words: int = 3
     # Texts with fewer shingles are matched exactly only: too short to tell a copy
     # from two short stories that share a formula.

@@ -1,0 +1,149 @@
+"""`make bench` (stages): single-core speed of the pure stages on 4 KB stories, and how the
+dedupe decision's cost behaves as the index grows.
+
+    python -m workers.benchmark [--sizes 10000,100000,1000000] [--json]
+
+Stories are synthetic: sentences of the shipped pool drawn at random (seeded)
+until a story reaches 4 KB, with ad lines mixed in. Timings are wall-clock on
+whatever else the machine is doing: compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable
+
+import orjson
+
+from workers.evaluation.dedupe_corpus import BOILERPLATE, load_pool
+from workers.pipeline.clean import CleanOptions, clean_body
+from workers.pipeline.dedupe import DedupeOptions, Deduper, MemoryIndex
+from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
+from workers.pipeline.normalize import fold
+
+STORY_BYTES = 4096
+
+
+def synthetic_stories(count: int, size: int = STORY_BYTES, seed: int = 7) -> list[str]:
+    """`count` distinct stories of about `size` bytes, with ad lines, from the pool."""
+    rng = random.Random(seed)
+    by_lang: dict[str, list[str]] = {}
+    for (src, _), sents in load_pool().items():
+        lang = "en" if src.startswith("men") else "id"
+        by_lang.setdefault(lang, []).extend(s.text for s in sents)
+    stories = []
+    for _ in range(count):
+        lang = rng.choice(("en", "id"))
+        lines, total = [], 0
+        while total < size:
+            line = rng.choice(by_lang[lang])
+            if rng.random() < 0.1:
+                line = rng.choice(BOILERPLATE[lang]).format(headline="Harga naik", outlet="Wire")
+            lines.append(line)
+            total += len(line.encode()) + 1
+        stories.append("\n".join(lines))
+    return stories
+
+
+def rate(fn: Callable[[str], object], items: list[str], seconds: float = 3.0) -> float:
+    """Items per second of `fn`, cycling through `items` for about `seconds`."""
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for item in items:
+            fn(item)
+        done += len(items)
+    return done / (time.perf_counter() - started)
+
+
+def dedupe_growth(sizes: list[int], probe: int = 2000) -> list[dict[str, float]]:
+    """Decision cost per story (lookup and insert) after the index holds N stories.
+
+    The index is filled with distinct ~1 KB stories of altered pool sentences: they
+    share phrases and vocabulary, as wire stories do; none is a copy.
+    """
+    rng = random.Random(11)
+    sentences = [fold(s.text).split() for sents in load_pool().values() for s in sents]
+    vocabulary = sorted({w for words in sentences for w in words})
+    deduper = Deduper(DedupeOptions(max_entries=10**9))
+    index = MemoryIndex(10**9)
+
+    def sentence() -> str:
+        # A pool sentence with a fifth of its words swapped: the pool is small, and a
+        # million stories reusing its sentences verbatim would all be related.
+        words = list(rng.choice(sentences))
+        for _ in range(max(1, len(words) // 5)):
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        return " ".join(words)
+
+    def story() -> str:
+        return " ".join(sentence() for _ in range(8))
+
+    rows, n = [], 0
+    for size in sizes:
+        while n < size:
+            v = deduper.decide(index.get, f"f{n}", f"fill:{n}", deduper.candidate(story()), 0.0)
+            index.apply(v.writes)
+            n += 1
+        cands = [deduper.candidate(story()) for _ in range(probe)]
+        started = time.perf_counter()
+        for i, cand in enumerate(cands):
+            deduper.decide(index.get, f"p{i}", f"probe:{i}", cand, 0.0)
+        per = (time.perf_counter() - started) / len(cands)
+        rows.append(
+            {
+                "stories": size,
+                "decide_microseconds": per * 1e6,
+                "index_bytes_per_story": index.size_bytes() / size,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+        print(
+            f"  index of {size:>9,} stories: decide {per * 1e6:7.1f} µs/story, "
+            f"{index.size_bytes() / size:7.0f} index bytes/story",
+            file=sys.stderr,
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="index sizes to probe")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args(argv)
+
+    stories = synthetic_stories(200)
+    cleaned = [clean_body(s, "text/plain", CleanOptions()).body for s in stories]
+    folded = [fold(c) for c in cleaned]
+    gazetteer = Gazetteer.load()
+    deduper = Deduper(DedupeOptions())
+    index = MemoryIndex(10**9)
+    counter = iter(range(10**12))
+
+    def dedupe(text: str) -> None:
+        n = next(counter)
+        verdict = deduper.decide(index.get, f"s{n}", f"b:{n}", deduper.candidate(fold(text)), 0.0)
+        index.apply(verdict.writes)
+
+    stages = {
+        "clean": rate(lambda s: clean_body(s, "text/plain", CleanOptions()), stories),
+        "signature": rate(deduper.candidate, folded),
+        "dedupe": rate(dedupe, cleaned),
+        "entities": rate(lambda c: tag_entities(c, gazetteer, TagOptions()), cleaned),
+    }
+    kb = STORY_BYTES // 1024
+    print(f"pure stages on {kb} KB stories, one core (stories/s):", file=sys.stderr)
+    for name, value in stages.items():
+        print(f"  {name:<10} {value:8.0f}", file=sys.stderr)
+    print("dedupe decision as the index grows:", file=sys.stderr)
+    growth = dedupe_growth([int(s) for s in args.sizes.split(",")])
+    if args.json:
+        print(orjson.dumps({"stages_sps": stages, "dedupe_growth": growth}).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
