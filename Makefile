@@ -7,12 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
 
-.PHONY: help venv kafka-jars test unit integration lint format run clean
+.PHONY: help venv kafka-jars test unit integration lint format run eval bench clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
 	@echo "make test         lint, then the whole test suite (integration tests on a real broker)"
 	@echo "make unit         unit tests only (no broker)"
+	@echo "make eval         quality on the labelled corpora (dedupe: newswire beside datasketch)"
+	@echo "make bench        single-core speed of the pure stages; dedupe cost as the index grows"
 	@echo "make lint|format  ruff check / ruff format"
 	@echo "make kafka-jars   fetch the Apache Kafka jars from Maven Central (once)"
 	@echo "make clean        remove .venv and local state"
@@ -47,6 +49,12 @@ format: venv
 
 run: venv kafka-jars
 	$(BIN)/python deploy/demo.py
+
+eval: venv
+	$(BIN)/python -m workers.evaluation.dedupe
+
+bench: venv
+	$(BIN)/python -m workers.benchmark
 
 clean:
 	rm -rf $(VENV) .newswire .kafka .pytest_cache .ruff_cache *.egg-info

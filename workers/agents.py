@@ -99,7 +99,7 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> Non
 
 def _sweep(index: Table, pipeline: Pipeline, metrics: Metrics) -> None:
     """Delete expired and surplus index entries (tombstones go to the changelog)."""
-    entries = [(key, entry_time(value)) for key, value in index.items()]
+    entries = [(key, entry_time(key.decode(), value)) for key, value in index.items()]
     doomed = expired(entries, time.time(), pipeline.opts.dedupe)
     for key in doomed:
         del index[key]

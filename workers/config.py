@@ -58,6 +58,16 @@ def _float_positive(name: str, raw: str) -> float:
     return value
 
 
+def _fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, raw, "expected a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(name, raw, "expected a number between 0 and 1")
+    return value
+
+
 def _topic_prefix(name: str, raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._\-]{1,200}", raw):
         raise ConfigError(name, raw, "expected letters, digits, '.', '_' or '-'")
@@ -111,6 +121,12 @@ class Settings:
     )
     dedupe_max_entries: int = _setting(
         2_000_000, _positive, "fingerprints kept per worker; the oldest go first"
+    )
+    dedupe_min_similarity: float = _setting(
+        0.35, _fraction, "estimated Jaccard similarity a near duplicate needs"
+    )
+    dedupe_max_novelty: float = _setting(
+        0.4, _fraction, "share of new text above which a similar story is a follow-up, not a copy"
     )
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"
@@ -174,5 +190,5 @@ class Topics:
 
     @property
     def prepared(self) -> str:
-        """Internal: prepared stories keyed by fingerprint, so dedupe state is partition-local."""
+        """Internal: prepared stories, into the single dedupe decision partition."""
         return f"{self.prefix}.prepared"

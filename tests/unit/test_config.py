@@ -40,6 +40,7 @@ def test_values_are_parsed():
         ("NEWSWIRE_METRICS_PORT", "http", "integer"),
         ("NEWSWIRE_METRICS_PORT", "70000", "port"),
         ("NEWSWIRE_PARTITIONS", "0", "positive"),
+        ("NEWSWIRE_DEDUPE_MAX_NOVELTY", "1.5", "between 0 and 1"),
         ("NEWSWIRE_STORE", "redis", "rocksdb, memory"),
         ("NEWSWIRE_TOPIC_PREFIX", "bad prefix!", "letters"),
         ("NEWSWIRE_KAFKA_BOOTSTAP", "x:1", "unknown setting"),

@@ -94,7 +94,7 @@ def run_newswire(corpus: Corpus) -> tuple[Run, dict[str, str]]:
     timed = MemoryIndex(10_000_000)
     started = time.perf_counter()
     for n, (story_id, body) in enumerate(bodies.items()):
-        verdict = deduper.decide(timed.get, story_id, f"t:{n}", deduper.candidate(fold(body)), 0.0)
+        verdict = deduper.decide(timed.get, story_id, f"t:{n}", deduper.candidate(body), 0.0)
         timed.apply(verdict.writes)
     seconds = time.perf_counter() - started
     return Run(clusters, exact, seconds), bodies

@@ -18,8 +18,7 @@ from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
 from workers.pipeline.language import detect_language
-from workers.pipeline.neardup import Signature
-from workers.pipeline.normalize import fold
+from workers.pipeline.neardup import NearOptions, Signature
 from workers.pipeline.parse import ParseOptions, parse_raw
 from workers.records import (
     DeadLetter,
@@ -52,6 +51,10 @@ class PipelineOptions:
             dedupe=DedupeOptions(
                 retention_seconds=settings.dedupe_retention_hours * 3600.0,
                 max_entries=settings.dedupe_max_entries,
+                near=NearOptions(
+                    min_similarity=settings.dedupe_min_similarity,
+                    max_novelty=settings.dedupe_max_novelty,
+                ),
             ),
         )
 
@@ -67,7 +70,7 @@ def _ignore(stage: str, seconds: float) -> None:
 
 
 class Pipeline:
-    """parse -> clean -> language -> entities -> fingerprint, then dedupe."""
+    """parse -> clean -> language -> entities -> fingerprint and signature, then dedupe."""
 
     def __init__(
         self,
@@ -123,7 +126,7 @@ class Pipeline:
         t = self._lap("language", t)
         entities = tag_entities(cleaned.body, self.gazetteer, self.opts.tag)
         t = self._lap("entities", t)
-        cand = self.deduper.candidate(fold(cleaned.body))
+        cand = self.deduper.candidate(cleaned.body)
         t = self._lap("signature", t)
         event = _enriched(story, language, entities, cleaned, cand.fingerprint, origin, t - started)
         return event, cand

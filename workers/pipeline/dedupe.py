@@ -7,7 +7,8 @@ runs in both. Keys:
 
     fp:<fingerprint>   one per story text: canonical id, cluster, first seen,
                        recent origins (for replay detection), MinHash signature
-    band:<b>:<rows>    LSH bucket -> fingerprints of the latest stories in it
+    band:<b>:<rows>    LSH bucket: when last used (float64), then the fingerprints
+                       (16 raw bytes each) of the latest stories in it, newest first
     dl:<origin>        one per dead letter, for replay detection only
 
 Every story's entry remembers the origins (topic:partition:offset) of the last
@@ -17,6 +18,7 @@ messages decided under it, so a message replayed after a crash is recognised.
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,17 +26,18 @@ from typing import Any, Literal
 
 import orjson
 
-from workers.pipeline.neardup import MinHasher, NearOptions, Signature, compare, is_near_duplicate
-
-FINGERPRINT_BYTES = 16  # BLAKE2b-128: collisions are not a practical concern
+from workers.pipeline.neardup import (
+    FINGERPRINT_BYTES,
+    MinHasher,
+    NearOptions,
+    Signature,
+    compare,
+    is_near_duplicate,
+)
+from workers.pipeline.normalize import fold_chars
 
 Lookup = Callable[[str], bytes | None]
 Writes = dict[str, bytes]
-
-
-def fingerprint(folded: str) -> str:
-    """Hex digest of already folded text: equal for typographic variants of one story."""
-    return hashlib.blake2b(folded.encode("utf-8"), digest_size=FINGERPRINT_BYTES).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,18 @@ class Deduper:
         self.opts = opts
         self.hasher = MinHasher(opts.near)
 
-    def candidate(self, folded: str) -> Candidate:
-        sig = self.hasher.signature(folded)
-        usable = sig.size >= self.opts.near.min_shingles
-        return Candidate(fingerprint(folded), sig if usable else None)
+    def candidate(self, text: str) -> Candidate:
+        """Fingerprint and (if long enough) signature of a cleaned body.
+
+        The fingerprint hashes the sequence of case- and Unicode-folded words, so
+        copies that differ only in whitespace, punctuation, quotes or dashes match
+        exactly.
+        """
+        sketch = self.hasher.sketch(fold_chars(text))
+        sig = sketch.signature
+        return Candidate(
+            sketch.fingerprint, sig if sig.size >= self.opts.near.min_shingles else None
+        )
 
     def _fresh(self, entry: Mapping[str, Any] | None, now: float) -> bool:
         return entry is not None and now - entry["t"] <= self.opts.retention_seconds
@@ -102,7 +113,7 @@ class Deduper:
         verdict = Verdict("new", story_id, _cluster_id(story_id), writes)
         if cand.signature is not None:
             buckets = {
-                f"band:{band}": (_load(lookup(f"band:{band}")) or {"m": []})["m"]
+                f"band:{band}": _members(lookup(f"band:{band}"))
                 for band in self.hasher.band_keys(cand.signature)
             }
             match = self._nearest(lookup, cand.signature, buckets, now)
@@ -111,11 +122,11 @@ class Deduper:
                 verdict = Verdict("duplicate", near["c"], near["k"], writes, "near", sim)
             new_entry |= {"n": cand.signature.size, "s": cand.signature.to_text()}
             keep = 1 - self.opts.max_per_band
+            head = struct.pack("<d", now) + bytes.fromhex(cand.fingerprint)
             for bucket, members in buckets.items():
                 # Members whose entry expired or was evicted are skipped at lookup and
-                # pushed out here by newer ones; the bucket itself expires with its "t".
-                fresh = [*members[keep:], cand.fingerprint]
-                writes[bucket] = orjson.dumps({"t": now, "m": fresh})
+                # pushed out here by newer ones; the bucket itself expires with its time.
+                writes[bucket] = head + b"".join(members[keep:][::-1])
         new_entry |= {"c": verdict.canonical_id, "k": verdict.cluster_id}
         writes[key] = orjson.dumps(new_entry)
         return verdict
@@ -129,7 +140,7 @@ class Deduper:
         for fp, count in hits.items():
             if count < self.opts.near.min_band_hits:
                 continue
-            entry = _load(lookup(f"fp:{fp}"))
+            entry = _load(lookup(f"fp:{fp.hex()}"))
             if not self._fresh(entry, now) or "s" not in entry:
                 continue
             sim = compare(sig, Signature.from_text(entry["s"], entry["n"]))
@@ -151,8 +162,17 @@ def _cluster_id(story_id: str) -> str:
     return hashlib.blake2b(story_id.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def entry_time(value: bytes) -> float:
+def _members(value: bytes | None) -> list[bytes]:
+    """A bucket's fingerprints (16 raw bytes each), oldest first."""
+    if not value:
+        return []
+    return [value[i : i + FINGERPRINT_BYTES] for i in range(8, len(value), FINGERPRINT_BYTES)][::-1]
+
+
+def entry_time(key: str, value: bytes) -> float:
     """When an index entry was last useful: a story's first sighting, a bucket's last use."""
+    if key.startswith("band:"):
+        return float(struct.unpack_from("<d", value)[0])
     return float(orjson.loads(value)["t"])
 
 

@@ -18,6 +18,7 @@ Tuning is in `NearOptions`; `make eval` re-measures it (docs/DEDUPE.md).
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,9 @@ class NearOptions:
     seed: int = 20261129
 
 
+FINGERPRINT_BYTES = 16  # BLAKE2b-128: collisions are not a practical concern
+
+
 @dataclass(frozen=True)
 class Signature:
     """MinHash values (uint32) and the number of distinct shingles they summarise."""
@@ -74,6 +78,14 @@ class Signature:
     @classmethod
     def from_text(cls, text: str, size: int) -> Signature:
         return cls(np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32), size)
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """Exact identity (the sequence of words) and MinHash signature of one text."""
+
+    fingerprint: str
+    signature: Signature
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
@@ -107,27 +119,30 @@ class MinHasher:
                 self._inv = np.concatenate(([_U64(1)], np.cumprod(np.full(size - 1, _U64(_P_INV)))))
         return self._pow[:n], self._inv[:n]
 
-    def shingles(self, folded: str) -> np.ndarray:
-        """Distinct 64-bit hashes of the word n-grams of already folded text, sorted."""
+    def words(self, folded: str) -> np.ndarray:
+        """A 64-bit hash per word of case-folded text (words: runs of letters and digits)."""
         data = np.frombuffer(folded.encode("utf-8"), dtype=np.uint8)
         if data.size == 0:
             return np.empty(0, dtype=np.uint64)
         inword = _WORD_BYTE[data]
-        starts = np.flatnonzero(inword[1:] > inword[:-1]) + 1
-        ends = np.flatnonzero(inword[1:] < inword[:-1]) + 1
+        edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
         if inword[0]:
-            starts = np.concatenate(([0], starts))
+            edges = np.concatenate(([0], edges))
         if inword[-1]:
-            ends = np.concatenate((ends, [data.size]))
-        n = self.opts.shingle_words
-        if starts.size < n:
-            return np.empty(0, dtype=np.uint64)
+            edges = np.concatenate((edges, [data.size]))
+        starts, ends = edges[0::2], edges[1::2]
         pw, inv = self._powers(data.size)
         # A polynomial hash per word from prefix sums: equal words, equal hashes.
         prefix = np.zeros(data.size + 1, dtype=np.uint64)
         np.cumsum(data * pw, out=prefix[1:])
-        words = (prefix[ends] - prefix[starts]) * inv[starts]
+        return (prefix[ends] - prefix[starts]) * inv[starts]
+
+    def shingles(self, words: np.ndarray) -> np.ndarray:
+        """Distinct 64-bit hashes of the word n-grams, sorted."""
+        n = self.opts.shingle_words
         count = words.size - n + 1
+        if count <= 0:
+            return np.empty(0, dtype=np.uint64)
         mixed = words[:count] * self._mix[0]
         for i in range(1, n):
             mixed += words[i : i + count] * self._mix[i]
@@ -135,9 +150,14 @@ class MinHasher:
         # distinct values: np.unique costs several times more on arrays this small
         return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]
 
-    def signature(self, folded: str) -> Signature:
-        """One-permutation MinHash of the folded text, densified."""
-        hashes = self.shingles(folded)
+    def sketch(self, folded: str) -> Sketch:
+        """Fingerprint and signature of case-folded text, from one pass over its words."""
+        words = self.words(folded)
+        fp = hashlib.blake2b(words.tobytes(), digest_size=FINGERPRINT_BYTES).hexdigest()
+        return Sketch(fp, self.signature(self.shingles(words)))
+
+    def signature(self, hashes: np.ndarray) -> Signature:
+        """One-permutation MinHash of shingle hashes, densified."""
         k = self.opts.bins
         if hashes.size == 0:
             return Signature(np.full(k, 0xFFFFFFFF, dtype=np.uint32), 0)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Curly quotes, primes and guillemets to straight quotes; every dash to '-'.
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
-        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-        "\u00a0": " ",
-        "\u200b": None,
-        "\ufeff": None,
-    }
-)
+_FOLD = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u00a0": " ",
+    "\u200b": "",
+    "\ufeff": "",
+}
+# str.translate is slow on non-ASCII text; a regex finds the few characters to fold.
+_FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
+
+
+def fold_chars(text: str) -> str:
+    """NFKC, case-fold, quotes and dashes folded; whitespace left as it is."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():  # the one ASCII character to fold is the backtick
+        return text.replace("`", "'")
+    return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
 
 def fold(text: str) -> str:
-    """NFKC, case-fold, quotes and dashes folded, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    return " ".join(text.split())
+    """`fold_chars`, and every run of whitespace made one space."""
+    return " ".join(fold_chars(text).split())
