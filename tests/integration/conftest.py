@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka.partitioner import murmur2
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from workers.broker import ensure_topics
 from workers.config import Settings
@@ -159,6 +159,36 @@ def send(env: dict[str, str]) -> Callable[[list[tuple[bytes, bytes]]], None]:
             producer.close()
 
     return send_all
+
+
+@pytest.fixture
+def wait_committed(env: dict[str, str]) -> Callable[[], None]:
+    """Block until the worker group has committed every raw and prepared offset."""
+
+    def wait(timeout: float = 60.0) -> None:
+        t = settings_of(env).topics
+        consumer = KafkaConsumer(
+            bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"],
+            group_id=env["NEWSWIRE_APP_ID"],
+            enable_auto_commit=False,
+        )
+        try:
+            tps = [
+                TopicPartition(topic, p)
+                for topic in (t.raw, t.prepared)
+                for p in consumer.partitions_for_topic(topic) or ()
+            ]
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                ends = consumer.end_offsets(tps)
+                if all((consumer.committed(tp) or 0) >= ends[tp] for tp in tps):
+                    return
+                time.sleep(0.5)
+            raise AssertionError("the worker did not commit its offsets in time")
+        finally:
+            consumer.close()
+
+    return wait
 
 
 class Outcomes:
