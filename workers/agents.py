@@ -11,30 +11,47 @@ index: a near duplicate is caught whichever raw partition its original came
 through, with no race between partitions (docs/ARCHITECTURE.md). An outcome is
 sent and acknowledged before the index records it, and offsets are committed
 only after Faust flushes the producer: a crash can replay a message but not lose
-one, and the index recognises replays by their origin.
+one. A replay is recognised by its origin: in the index, or, when the crash came
+between an outcome and its index write, in the headers of the outcomes emitted
+since the first message replayed (read once each time the decision partition
+is assigned).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from faust import StreamT, Table
 
 from workers.app import Wiring
+from workers.errors import NewswireError
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import entry_time, expired
-from workers.records import Origin, Prepared, Rejection, dead_letter, dumps
+from workers.records import ORIGIN_HEADER, Origin, Prepared, Rejection, dead_letter, dumps
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 300.0  # how often each partition's index entries are checked for expiry
+SWEEP_SECONDS = 300.0  # how often the index entries are checked for expiry
+# Outcomes are looked up from this long before the first replayed message was
+# prepared: clocks of the producing and deciding process may differ a little.
+REPLAY_SCAN_MARGIN_SECONDS = 10.0
 LAG_SECONDS = 5.0
 
 
-def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> None:
-    """Attach the agents and timers to the app."""
+def register_agents(
+    wiring: Wiring,
+    pipeline: Pipeline,
+    metrics: Metrics,
+    emitted_since: Callable[[float], set[str]],
+) -> None:
+    """Attach the agents and timers to the app.
+
+    `emitted_since(t)` returns the origins of outcomes emitted since epoch time t.
+    """
     app, index = wiring.app, wiring.index
     outputs = {
         "enriched": wiring.enriched,
@@ -42,6 +59,14 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> Non
         "rejected": wiring.deadletter,
     }
     last_sweep = time.monotonic()
+    needs_scan = True
+    emitted: set[str] = set()
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender: object, assigned: set[object], **kwargs: object) -> None:
+        nonlocal needs_scan
+        if any(getattr(tp, "topic", None) == wiring.prepared.get_topic_name() for tp in assigned):
+            needs_scan = True
 
     @app.agent(wiring.raw, name="prepare")
     async def prepare(stream: StreamT[bytes]) -> None:
@@ -55,8 +80,11 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> Non
 
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
-        nonlocal last_sweep
+        nonlocal last_sweep, needs_scan, emitted
         async for event in stream.events():
+            if needs_scan:
+                needs_scan = False
+                emitted = await _scan(emitted_since, event.message.timestamp)
             try:
                 prepared = Prepared.from_bytes(event.value)
             except (ValueError, KeyError, TypeError) as exc:
@@ -68,12 +96,16 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> Non
                 prepared = Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
             decision = pipeline.decide(prepared, lambda key: index.get(key.encode()))
             outcome = decision.outcome
-            if outcome is None:
+            if outcome is None or prepared.origin_ref in emitted:
                 metrics.replays.inc()
                 log.info("replay of %s recognised; not emitted again", prepared.origin_ref)
             else:
                 out_key = (outcome.id or prepared.origin_ref).encode()
-                delivery = await outputs[outcome.kind].send(key=out_key, value=dumps(outcome))
+                delivery = await outputs[outcome.kind].send(
+                    key=out_key,
+                    value=dumps(outcome),
+                    headers=[(ORIGIN_HEADER, prepared.origin_ref.encode())],
+                )
                 await delivery  # the index records only what the broker acknowledged
                 metrics.observe_outcome(outcome, time.time() - prepared.received)
             for key, value in decision.writes.items():
@@ -95,6 +127,18 @@ def register_agents(wiring: Wiring, pipeline: Pipeline, metrics: Metrics) -> Non
                 continue
             lag = highwater - (done + 1 if done is not None else 0)
             metrics.lag.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
+
+
+async def _scan(emitted_since: Callable[[float], set[str]], first: float | None) -> set[str]:
+    """Origins already answered since the first message of this assignment was prepared."""
+    since = (first or time.time()) - REPLAY_SCAN_MARGIN_SECONDS
+    try:
+        origins = await asyncio.to_thread(emitted_since, since)
+    except NewswireError as exc:
+        log.warning("could not read recent outcomes (%s); replays may be emitted twice", exc)
+        return set()
+    log.info("%d outcomes emitted since the replayed messages were prepared", len(origins))
+    return origins
 
 
 def _sweep(index: Table, pipeline: Pipeline, metrics: Metrics) -> None:

@@ -26,6 +26,7 @@ import orjson
 from faust.stores.rocksdb import RocksDBOptions
 from rocksdict import Rdict
 
+from workers.app import ROCKSDB_OPTIONS
 from workers.evaluation.dedupe_corpus import BOILERPLATE, load_pool
 from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.dedupe import DedupeOptions, Deduper, MemoryIndex
@@ -67,11 +68,12 @@ def rate(fn: Callable[[str], object], items: list[str], seconds: float = 3.0) ->
 
 
 class RocksIndex:
-    """The index on RocksDB (rocksdict) with the options Faust gives its table stores."""
+    """The index on RocksDB (rocksdict), configured as the worker's table store."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = Rdict(str(path), RocksDBOptions(use_rocksdict=True).as_options())
+        options = RocksDBOptions(use_rocksdict=True, **ROCKSDB_OPTIONS).as_options()
+        self.db = Rdict(str(path), options)
         self.bytes = 0
 
     def get(self, key: str) -> bytes | None:

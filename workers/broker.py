@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from workers.config import Settings
 from workers.errors import BrokerError
+from workers.records import ORIGIN_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +65,39 @@ def ensure_topics(settings: Settings) -> list[str]:
         raise broker_error(settings, exc) from None
     finally:
         client.close()
+
+
+def emitted_origins(settings: Settings, since: float, timeout: float = 60.0) -> set[str]:
+    """Origins of the outcomes emitted since `since` (epoch seconds), read from their headers.
+
+    After a crash, messages whose outcome went out but whose index entry did not
+    are replayed; their origins are here, so they are not emitted twice.
+    """
+    t = settings.topics
+    consumer = KafkaConsumer(
+        **client_config(settings, "replay-scan"), group_id=None, enable_auto_commit=False
+    )
+    try:
+        tps = [
+            TopicPartition(topic, p)
+            for topic in (t.enriched, t.duplicates, t.deadletter)
+            for p in consumer.partitions_for_topic(topic) or ()
+        ]
+        consumer.assign(tps)
+        starts = consumer.offsets_for_times({tp: int(since * 1000) for tp in tps})
+        ends = consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, starts[tp].offset if starts.get(tp) else ends[tp])
+        origins: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise BrokerError(settings.kafka_bootstrap, "reading recent outcomes timed out")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    origins.update(v.decode() for k, v in record.headers if k == ORIGIN_HEADER)
+        return origins
+    except KafkaError as exc:
+        raise broker_error(settings, exc) from None
+    finally:
+        consumer.close()

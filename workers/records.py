@@ -15,6 +15,9 @@ from typing import Any, Literal
 import orjson
 
 OutcomeKind = Literal["enriched", "duplicate", "rejected"]
+# Kafka header on every outcome: the raw message it answers (topic:partition:offset).
+# Not part of the JSON contract; the worker reads it back to recognise replays.
+ORIGIN_HEADER = "newswire-origin"
 
 
 def utc_iso(epoch_seconds: float) -> str:

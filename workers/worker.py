@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from workers.agents import register_agents
 from workers.app import create_app
-from workers.broker import ensure_topics
+from workers.broker import emitted_origins, ensure_topics
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.metrics import Metrics
@@ -33,7 +33,7 @@ def run_worker(settings: Settings) -> int:
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     wiring = create_app(settings)
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
-    register_agents(wiring, pipeline, metrics)
+    register_agents(wiring, pipeline, metrics, lambda since: emitted_origins(settings, since))
     worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
     try:
         worker.execute_from_commandline()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
+from workers.broker import emitted_origins
+from workers.config import Settings
 from workers.produce import content_id
+from workers.records import ORIGIN_HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
@@ -92,3 +96,19 @@ def test_launcher_stops_the_broker_and_leaves_no_process(tmp_path):
     assert kafka.process.poll() is not None
     alive = subprocess.run(["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True)
     assert alive.stdout.strip() == ""
+
+
+def test_emitted_origins_reads_the_origin_headers_of_recent_outcomes(env):
+    settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("NEWSWIRE_")})
+    producer = KafkaProducer(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"], acks="all")
+    sent_at = time.time()
+    for topic, origin in (
+        (settings.topics.enriched, "raw:0:1"),
+        (settings.topics.deadletter, "raw:3:9"),
+    ):
+        producer.send(topic, key=b"k", value=b"{}", headers=[(ORIGIN_HEADER, origin.encode())])
+    producer.send(settings.topics.duplicates, key=b"k", value=b"{}")  # no header: ignored
+    producer.flush()
+    producer.close()
+    assert emitted_origins(settings, sent_at - 60) == {"raw:0:1", "raw:3:9"}
+    assert emitted_origins(settings, time.time() + 60) == set()
