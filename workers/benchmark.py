@@ -146,7 +146,9 @@ def dedupe_growth(sizes: list[int], probe: int = 2000) -> list[dict[str, float]]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="index sizes to probe")
+    parser.add_argument(
+        "--sizes", default="10000,100000,1000000", help="index sizes to probe ('' skips)"
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
 
@@ -172,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pure stages on {kb} KB stories, one core (stories/s):", file=sys.stderr)
     for name, value in stages.items():
         print(f"  {name:<10} {value:8.0f}", file=sys.stderr)
-    print("dedupe decision as the index grows:", file=sys.stderr)
-    growth = dedupe_growth([int(s) for s in args.sizes.split(",")])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        print("dedupe decision as the index grows:", file=sys.stderr)
+    growth = dedupe_growth(sizes) if sizes else []
     if args.json:
         print(orjson.dumps({"stages_sps": stages, "dedupe_growth": growth}).decode())
     return 0
