@@ -56,6 +56,7 @@ SAID = frozenset("said says told kata ujar mengatakan menyatakan berkata".split(
 CONNECTORS = "de|van|von|der|bin|binti|al|of|la|del|da|dos|el"
 _CONNECTOR_WORDS = frozenset(CONNECTORS.split("|"))
 _CAP = r"[A-Z\u00C0-\u00DE][\w'\u2019\-]*"
+# The lookahead lets the engine skip positions without a capital before the lookbehind.
 RUN = re.compile(rf"(?=[A-Z\u00C0-\u00DE])(?<![\w\-]){_CAP}(?: (?:(?:{CONNECTORS}) )?{_CAP})*")
 TOKEN = re.compile(r"[\w'\u2019\-]+")
 _SENTENCE_END = frozenset('.!?:"\u201c\u201d\n')
