@@ -48,6 +48,10 @@ def create_app(settings: Settings) -> Wiring:
         producer_acks=-1,
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 4),
+        # No standby copies of the table on other workers: a new owner restores it from
+        # the changelog (bounded by retention). Standby recovery is where faust's
+        # multi-worker hangs are reported (e.g. robinhood/faust#517).
+        table_standby_replicas=0,
         web_enabled=False,
         autodiscover=False,
         key_serializer="raw",

@@ -99,6 +99,16 @@ class Worker:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
+    def wait_ready(self, timeout: float = 90.0) -> Worker:
+        """Block until the worker has joined its group and finished recovery."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "Worker ready" in self.log.read_text(errors="replace"):
+                return self
+            assert self.proc is not None and self.proc.poll() is None, "the worker exited"
+            time.sleep(0.3)
+        raise AssertionError(f"worker not ready after {timeout:.0f}s; see {self.log}")
+
     def stop(self) -> int | None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)

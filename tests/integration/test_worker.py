@@ -190,7 +190,9 @@ def test_near_duplicates_across_partitions_two_workers_and_a_restart(
     Offsets are committed before the kill, so nothing is replayed: this test is
     about the index; the kill -9 test above is about replays.
     """
-    pair = [workers.start("a"), workers.start("b")]
+    # Workers join one at a time: each join is a rebalance, and two at once have
+    # been seen to leave a partition unconsumed.
+    pair = [workers.start("a").wait_ready(), workers.start("b").wait_ready()]
     original, near = ids_on_different_partitions("n")
     send([story(original, ORIGINAL)])
     outcomes.wait_for(1, timeout=120)
@@ -198,8 +200,8 @@ def test_near_duplicates_across_partitions_two_workers_and_a_restart(
 
     for worker in pair:  # both: whichever held the dedupe partition, the index must survive
         worker.kill()
-    workers.start("a")
-    workers.start("b")
+    workers.start("a").wait_ready()
+    workers.start("b").wait_ready()
     exact = "n-exact"
     send([story(near, NEAR_COPY), story(exact, ORIGINAL.replace("  ", " ").upper())])
     events = outcomes.wait_for(3, timeout=150)
