@@ -28,6 +28,7 @@ from faust import StreamT, Table
 
 from workers.app import Wiring
 from workers.errors import NewswireError
+from workers.health import ProgressWatch
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import entry_time, expired
@@ -114,19 +115,38 @@ def register_agents(
                 last_sweep = time.monotonic()
                 _sweep(index, pipeline, metrics)
 
+    watch = ProgressWatch()
+    reported: set[object] = set()  # stalled partitions already logged
+
     @app.timer(interval=LAG_SECONDS)
     async def report_lag() -> None:
         consumer = app.consumer
         committed = app.monitor.tp_committed_offsets
-        for tp in consumer.assignment():
-            if tp.topic not in (wiring.raw.get_topic_name(), wiring.prepared.get_topic_name()):
-                continue
+        mine = [
+            tp
+            for tp in consumer.assignment()
+            if tp.topic in (wiring.raw.get_topic_name(), wiring.prepared.get_topic_name())
+        ]
+        watch.keep_only(mine)
+        stalled = 0
+        for tp in mine:
             done = committed.get(tp)
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
-            lag = highwater - (done + 1 if done is not None else 0)
-            metrics.lag.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
+            # Committed by this process, or at least read: after a restart an idle,
+            # caught-up partition has no commit of ours but its position is at the end.
+            read = max(await consumer.position(tp) or 0, done + 1 if done is not None else 0)
+            lag = max(highwater - read, 0)
+            metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
+            if not watch.observe(tp, read, lag, time.monotonic()):
+                reported.discard(tp)
+                continue
+            stalled += 1
+            if tp not in reported:
+                reported.add(tp)
+                log.warning("%s:%d: %d messages waiting, no progress", tp.topic, tp.partition, lag)
+        metrics.stalled.set(stalled)
 
 
 async def _scan(emitted_since: Callable[[float], set[str]], first: float | None) -> set[str]:

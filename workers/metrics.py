@@ -58,8 +58,13 @@ class Metrics:
         )
         self.lag = Gauge(
             "newswire_consumer_lag_messages",
-            "Messages not yet committed, per topic partition",
+            "Messages not yet read and committed, per topic partition",
             ["topic", "partition"],
+            registry=registry,
+        )
+        self.stalled = Gauge(
+            "newswire_stalled_partitions",
+            "Assigned partitions with messages waiting and no committed progress for 2 minutes",
             registry=registry,
         )
         self.index_entries = Gauge(

@@ -125,6 +125,7 @@ def test_every_outcome_kind_arrives_schema_valid(env, workers, send, outcomes, c
         time.sleep(1)
     assert sorted(p for p, _ in lags) == ["0", "1", "2", "3"]
     assert all(float(v) == 0 for _, v in lags), lags
+    assert metric(worker.metrics(), "newswire_stalled_partitions") == 0
 
 
 def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outcomes, check_event):

@@ -1,0 +1,34 @@
+"""Progress watch: a partition with messages waiting and no committed progress is stalled.
+
+Faust has been seen to leave an assigned partition unconsumed after two workers
+join at once (README, "Running several workers"); this turns that into a metric
+and a log line instead of silent lag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+STALL_SECONDS = 120.0
+
+
+class ProgressWatch:
+    """Remembers, per partition, how far it was read and since when that stands."""
+
+    def __init__(self, stall_seconds: float = STALL_SECONDS) -> None:
+        self.stall_seconds = stall_seconds
+        self._since: dict[Hashable, tuple[int | None, float]] = {}
+
+    def observe(self, key: Hashable, read: int | None, lag: int, now: float) -> bool:
+        """Whether `key` is stalled: lag above zero, `read` unchanged for stall_seconds."""
+        seen = self._since.get(key)
+        if lag <= 0 or seen is None or seen[0] != read:
+            self._since[key] = (read, now)
+            return False
+        return now - seen[1] >= self.stall_seconds
+
+    def keep_only(self, keys: Iterable[Hashable]) -> None:
+        """Forget partitions no longer assigned to this worker."""
+        wanted = set(keys)
+        for key in [k for k in self._since if k not in wanted]:
+            del self._since[key]
