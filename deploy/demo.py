@@ -65,7 +65,7 @@ def main() -> int:
             say(f"Kafka ready on {kafka.bootstrap}")
         env.setdefault("NEWSWIRE_DATA_DIR", str(state / "worker"))
         env.setdefault("NEWSWIRE_METRICS_PORT", "9108")
-        settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("NEWSWIRE_")})
+        settings = Settings.from_env(env)
         log = (state / "worker.log").open("wb")
         stack.callback(log.close)
         worker = subprocess.Popen(

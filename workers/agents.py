@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 from faust import StreamT, Table
+from faust.types import Message
 
 from workers.app import Wiring
 from workers.errors import NewswireError
@@ -32,7 +33,7 @@ from workers.health import ProgressWatch
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import entry_time, expired
-from workers.records import ORIGIN_HEADER, Origin, Prepared, Rejection, dead_letter, dumps
+from workers.records import ORIGIN_HEADER, Origin, Prepared, Rejection, dumps
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,9 @@ def register_agents(
     @app.agent(wiring.raw, name="prepare")
     async def prepare(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            msg = event.message
             metrics.stories_in.inc()
-            origin = Origin(msg.topic, msg.partition, msg.offset, msg.timestamp or time.time())
             value = event.value if event.value is not None else b""
-            prepared = pipeline.prepare(value, event.key, origin)
+            prepared = pipeline.prepare(value, event.key, _origin(event.message))
             await wiring.prepared.send(key=prepared.key.encode(), value=prepared.to_bytes())
 
     @app.agent(wiring.prepared, name="decide")
@@ -90,11 +89,9 @@ def register_agents(
                 prepared = Prepared.from_bytes(event.value)
             except (ValueError, KeyError, TypeError) as exc:
                 # Not ours (or from an incompatible version): dead-letter it, never crash.
-                msg = event.message
-                origin = Origin(msg.topic, msg.partition, msg.offset, msg.timestamp or time.time())
                 reason = Rejection("internal_error", f"undecodable prepared record: {exc!r}")
-                letter = dead_letter(event.value or b"", event.key, origin, reason, time.time())
-                prepared = Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
+                origin = _origin(event.message)
+                prepared = pipeline.reject(event.value or b"", event.key, origin, reason)
             decision = pipeline.decide(prepared, lambda key: index.get(key.encode()))
             outcome = decision.outcome
             if outcome is None or prepared.origin_ref in emitted:
@@ -147,6 +144,12 @@ def register_agents(
                 reported.add(tp)
                 log.warning("%s:%d: %d messages waiting, no progress", tp.topic, tp.partition, lag)
         metrics.stalled.set(stalled)
+
+
+def _origin(message: Message) -> Origin:
+    """Where a Kafka message came from; its timestamp, or now when it has none."""
+    timestamp = message.timestamp or time.time()
+    return Origin(message.topic, message.partition, message.offset, timestamp)
 
 
 async def _scan(emitted_since: Callable[[float], set[str]], first: float | None) -> set[str]:

@@ -48,21 +48,22 @@ def _positive(name: str, raw: str) -> int:
     return value
 
 
-def _float_positive(name: str, raw: str) -> float:
+def _float(name: str, raw: str) -> float:
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
         raise ConfigError(name, raw, "expected a number") from None
+
+
+def _float_positive(name: str, raw: str) -> float:
+    value = _float(name, raw)
     if value <= 0:
         raise ConfigError(name, raw, "expected a positive number")
     return value
 
 
 def _fraction(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, raw, "expected a number") from None
+    value = _float(name, raw)
     if not 0.0 <= value <= 1.0:
         raise ConfigError(name, raw, "expected a number between 0 and 1")
     return value
@@ -120,7 +121,7 @@ class Settings:
         72.0, _float_positive, "how long a story's fingerprint is remembered"
     )
     dedupe_max_entries: int = _setting(
-        2_000_000, _positive, "fingerprints kept per worker; the oldest go first"
+        2_000_000, _positive, "dedupe index entries kept; the oldest go first"
     )
     dedupe_min_similarity: float = _setting(
         0.35, _fraction, "estimated Jaccard similarity a near duplicate needs"

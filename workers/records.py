@@ -172,9 +172,14 @@ def _drop_none(obj: Any) -> Any:
     return obj
 
 
+def _plain(event: Outcome) -> dict[str, Any]:
+    """An event as JSON-ready data; absent optional fields are left out rather than null."""
+    return _drop_none(asdict(event))
+
+
 def dumps(event: Outcome) -> bytes:
-    """Serialise an outcome; absent optional fields are left out rather than null."""
-    return orjson.dumps(_drop_none(asdict(event)))
+    """Serialise an outcome."""
+    return orjson.dumps(_plain(event))
 
 
 def loads(data: bytes) -> Outcome:
@@ -217,7 +222,7 @@ class Prepared:
                 "key": self.key,
                 "origin_ref": self.origin_ref,
                 "received": self.received,
-                "event": _drop_none(asdict(self.event)),
+                "event": _plain(self.event),
                 "signature": self.signature,
                 "shingles": self.shingles,
             }

@@ -71,7 +71,7 @@ def env(kafka_bootstrap: str, tmp_path: Path) -> dict[str, str]:
 
 
 def settings_of(env: dict[str, str]) -> Settings:
-    return Settings.from_env({k: v for k, v in env.items() if k.startswith("NEWSWIRE_")})
+    return Settings.from_env(env)
 
 
 class Worker:

@@ -99,7 +99,7 @@ def test_launcher_stops_the_broker_and_leaves_no_process(tmp_path):
 
 
 def test_emitted_origins_reads_the_origin_headers_of_recent_outcomes(env):
-    settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("NEWSWIRE_")})
+    settings = Settings.from_env(env)
     producer = KafkaProducer(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"], acks="all")
     sent_at = time.time()
     for topic, origin in (

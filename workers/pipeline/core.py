@@ -103,7 +103,11 @@ class Pipeline:
                 sig.to_text() if sig is not None else None,
                 sig.size if sig is not None else 0,
             )
-        letter = dead_letter(data, key, origin, result, now=self._clock())
+        return self.reject(data, key, origin, result)
+
+    def reject(self, data: bytes, key: bytes | None, origin: Origin, why: Rejection) -> Prepared:
+        """A dead-letter candidate for raw bytes that cannot become a story."""
+        letter = dead_letter(data, key, origin, why, now=self._clock())
         return Prepared(f"dl:{origin.ref}", origin.ref, origin.timestamp, letter)
 
     def _prepare(
