@@ -23,17 +23,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from faust import StreamT, Table
-from faust.types import Message
+from faust.types import EventT, Message
 
 from workers.app import Wiring
+from workers.delivery import BATCH_WAIT_SECONDS, InFlight, Send
 from workers.errors import NewswireError
 from workers.health import ProgressWatch
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import entry_time, expired
-from workers.records import ORIGIN_HEADER, Origin, Prepared, Rejection, dumps
+from workers.records import ORIGIN_HEADER, Origin, Outcome, Prepared, Rejection, dumps
 
 log = logging.getLogger(__name__)
 
@@ -70,47 +72,58 @@ def register_agents(
         if any(getattr(tp, "topic", None) == wiring.prepared.get_topic_name() for tp in assigned):
             needs_scan = True
 
+    in_flight: dict[str, InFlight] = {}
+
     @app.agent(wiring.raw, name="prepare")
     async def prepare(stream: StreamT[bytes]) -> None:
-        async for event in stream.events():
+        batch = in_flight["prepare"] = InFlight(stream, metrics)
+        async for event in stream.noack().events():
             metrics.stories_in.inc()
             value = event.value if event.value is not None else b""
             prepared = pipeline.prepare(value, event.key, _origin(event.message))
-            await wiring.prepared.send(key=prepared.key.encode(), value=prepared.to_bytes())
+            await batch.add(
+                event, [Send(wiring.prepared, prepared.key.encode(), prepared.to_bytes())]
+            )
 
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
         nonlocal last_sweep, needs_scan, emitted
-        async for event in stream.events():
+        batch = in_flight["decide"] = InFlight(stream, metrics)
+        # Index writes not yet in the table (their outcomes are in flight): decisions
+        # see them first, so each decision sees every one before it.
+        pending: dict[str, bytes] = {}
+        lookup = partial(_lookup, pending, index)
+        async for event in stream.noack().events():
             if needs_scan:
                 needs_scan = False
+                await batch.flush()
+                pending.clear()  # written, or left from an earlier assignment
                 emitted = await _scan(emitted_since, event.message.timestamp)
-            try:
-                prepared = Prepared.from_bytes(event.value)
-            except (ValueError, KeyError, TypeError) as exc:
-                # Not ours (or from an incompatible version): dead-letter it, never crash.
-                reason = Rejection("internal_error", f"undecodable prepared record: {exc!r}")
-                origin = _origin(event.message)
-                prepared = pipeline.reject(event.value or b"", event.key, origin, reason)
-            decision = pipeline.decide(prepared, lambda key: index.get(key.encode()))
+            prepared = _prepared(event, pipeline)
+            decision = pipeline.decide(prepared, lookup)
+            pending.update(decision.writes)
             outcome = decision.outcome
-            if outcome is None or prepared.origin_ref in emitted:
+            if prepared.origin_ref in emitted:
+                outcome = None
+            if outcome is None:
                 metrics.replays.inc()
-                log.info("replay of %s recognised; not emitted again", prepared.origin_ref)
+                log.debug("replay of %s recognised; not emitted again", prepared.origin_ref)
+                sends = []
             else:
-                out_key = (outcome.id or prepared.origin_ref).encode()
-                delivery = await outputs[outcome.kind].send(
-                    key=out_key,
-                    value=dumps(outcome),
-                    headers=[(ORIGIN_HEADER, prepared.origin_ref.encode())],
-                )
-                await delivery  # the index records only what the broker acknowledged
-                metrics.observe_outcome(outcome, time.time() - prepared.received)
-            for key, value in decision.writes.items():
-                index[key.encode()] = value
+                headers = [(ORIGIN_HEADER, prepared.origin_ref.encode())]
+                key = (outcome.id or prepared.origin_ref).encode()
+                sends = [Send(outputs[outcome.kind], key, dumps(outcome), headers)]
+            done = partial(_record, index, pending, decision.writes, metrics, outcome, prepared)
+            await batch.add(event, sends, done)
             if time.monotonic() - last_sweep > SWEEP_SECONDS:
                 last_sweep = time.monotonic()
+                await batch.flush()
                 _sweep(index, pipeline, metrics)
+
+    @app.timer(interval=BATCH_WAIT_SECONDS)
+    async def flush_batches() -> None:
+        for batch in in_flight.values():
+            await batch.flush_if_due()
 
     watch = ProgressWatch()
     reported: set[object] = set()  # stalled partitions already logged
@@ -144,6 +157,37 @@ def register_agents(
                 reported.add(tp)
                 log.warning("%s:%d: %d messages waiting, no progress", tp.topic, tp.partition, lag)
         metrics.stalled.set(stalled)
+
+
+def _record(
+    index: Table,
+    pending: dict[str, bytes],
+    writes: dict[str, bytes],
+    metrics: Metrics,
+    outcome: Outcome | None,
+    prepared: Prepared,
+) -> None:
+    """Once a decision's outcome is acknowledged: write its index entries, count it."""
+    for key, value in writes.items():
+        index[key.encode()] = value
+        if pending.get(key) is value:  # no later decision has written it since
+            del pending[key]
+    if outcome is not None:
+        metrics.observe_outcome(outcome, time.time() - prepared.received)
+
+
+def _lookup(pending: dict[str, bytes], index: Table, key: str) -> bytes | None:
+    """The index as the batch sees it: its own writes first, then the table."""
+    return pending[key] if key in pending else index.get(key.encode())
+
+
+def _prepared(event: EventT, pipeline: Pipeline) -> Prepared:
+    """The prepared record of an event; anything undecodable becomes a dead-letter candidate."""
+    try:
+        return Prepared.from_bytes(event.value)
+    except (ValueError, KeyError, TypeError) as exc:  # not ours, or an incompatible version
+        reason = Rejection("internal_error", f"undecodable prepared record: {exc!r}")
+        return pipeline.reject(event.value or b"", event.key, _origin(event.message), reason)
 
 
 def _origin(message: Message) -> Origin:

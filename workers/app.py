@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> Wiring:
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
-        processing_guarantee="at_least_once",
+        processing_guarantee=settings.processing_guarantee,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_session_timeout=settings.session_timeout_seconds,

@@ -62,6 +62,13 @@ def _float_positive(name: str, raw: str) -> float:
     return value
 
 
+def _float_non_negative(name: str, raw: str) -> float:
+    value = _float(name, raw)
+    if value < 0:
+        raise ConfigError(name, raw, "expected a number >= 0")
+    return value
+
+
 def _fraction(name: str, raw: str) -> float:
     value = _float(name, raw)
     if not 0.0 <= value <= 1.0:
@@ -117,6 +124,9 @@ class Settings:
     max_body_bytes: int = _setting(
         1_000_000, _positive, "raw messages larger than this are dead-lettered (too_large)"
     )
+    story_timeout_seconds: float = _setting(
+        5.0, _float_non_negative, "longer on one story's stages: dead-lettered (timeout); 0: none"
+    )
     dedupe_retention_hours: float = _setting(
         72.0, _float_positive, "how long a story's fingerprint is remembered"
     )
@@ -131,6 +141,11 @@ class Settings:
     )
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"
+    )
+    processing_guarantee: str = _setting(
+        "at_least_once",
+        _choice("at_least_once", "exactly_once"),
+        "at_least_once (replays recognised by origin) or exactly_once (Kafka transactions)",
     )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"

@@ -43,6 +43,12 @@ class Metrics:
             "Messages seen again after a restart and not emitted twice",
             registry=registry,
         )
+        self.produce_retries = Counter(
+            "newswire_produce_retries_total",
+            "Messages the broker refused and that were sent again, by topic",
+            ["topic"],
+            registry=registry,
+        )
         self.stage_seconds = Histogram(
             "newswire_stage_seconds",
             "Time per pipeline stage",

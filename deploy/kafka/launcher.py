@@ -206,17 +206,16 @@ class LocalKafka:
         except FileNotFoundError:
             return False
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM the broker's process group, SIGKILL it if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            self._cleanup()
-            return
-        _stop_group(self.process.pid, timeout)
-        self.process.wait()
-        self._cleanup()
-
-    def _cleanup(self) -> None:
+    def halt(self, timeout: float = 30.0) -> None:
+        """SIGTERM the broker's process group (SIGKILL if it lingers); data stays for `start`."""
+        if self.process is not None and self.process.poll() is None:
+            _stop_group(self.process.pid, timeout)
+            self.process.wait()
         (self.data_dir / "kafka.pid").unlink(missing_ok=True)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Halt the broker; remove its data if this object made the directory."""
+        self.halt(timeout)
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -20,6 +20,7 @@ from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
 from workers.pipeline.language import detect_language
 from workers.pipeline.neardup import NearOptions, Signature
 from workers.pipeline.parse import ParseOptions, parse_raw
+from workers.pipeline.timebound import StoryTimeout, time_bound
 from workers.records import (
     DeadLetter,
     DuplicateNotice,
@@ -43,6 +44,7 @@ class PipelineOptions:
     clean: CleanOptions = field(default_factory=CleanOptions)
     tag: TagOptions = field(default_factory=TagOptions)
     dedupe: DedupeOptions = field(default_factory=DedupeOptions)
+    story_timeout_seconds: float = 5.0  # bound on one story's stateless stages (0: none)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
@@ -56,6 +58,7 @@ class PipelineOptions:
                     max_novelty=settings.dedupe_max_novelty,
                 ),
             ),
+            story_timeout_seconds=settings.story_timeout_seconds,
         )
 
 
@@ -89,7 +92,11 @@ class Pipeline:
         """Run the stateless stages; any refusal (or bug) becomes a dead-letter candidate."""
         started = time.perf_counter()
         try:
-            result = self._prepare(data, origin, started)
+            with time_bound(self.opts.story_timeout_seconds):
+                result = self._prepare(data, origin, started)
+        except StoryTimeout:
+            bound = self.opts.story_timeout_seconds
+            result = Rejection("timeout", f"processing ran past the bound of {bound:g} s")
         except Exception as exc:  # a bug in a stage must not stop the stream
             result = Rejection("internal_error", f"{type(exc).__name__}: {exc}"[:500])
         if isinstance(result, tuple):

@@ -1,0 +1,464 @@
+"""`make chaos`: every raw message must end as exactly one outcome, whatever fails.
+
+Each scenario runs real `newswire worker` processes on its own topics of a local
+broker (loopback only), feeds a generated stream (stories, exact and near copies,
+bad inputs), injects one fault mid-stream, waits until the stream is drained, then
+reads every output topic and counts outcomes per raw message (by the
+`newswire-origin` header each outcome carries). A raw message with no outcome is
+missing; one with two or more is doubled.
+
+    python deploy/chaos.py [--stories 50000] [--scenario kill9 ...] [--guarantee at_least_once]
+
+Exits 1 if any scenario has a missing or doubled message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
+
+from launcher import LocalKafka, free_port  # noqa: E402
+
+from workers.benchmark import synthetic_stories  # noqa: E402
+from workers.broker import ensure_topics  # noqa: E402
+from workers.config import Settings  # noqa: E402
+from workers.records import ORIGIN_HEADER  # noqa: E402
+
+NEWSWIRE = str(Path(sys.executable).parent / "newswire")
+STORY_BYTES = 2048
+STALL_SECONDS = float(
+    os.environ.get("CHAOS_STALL", "180")
+)  # give up when no outcome arrived for this long
+BROKER_DOWN_SECONDS = 20.0
+PRODUCE_FAILURE_SECONDS = 15.0
+
+
+class Worker:
+    """One `newswire worker` process (own process group), killable the hard way."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [NEWSWIRE, "worker"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_ready(self, timeout: float = 90.0) -> Worker:
+        """Block until the worker has joined its group and finished recovery."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "Worker ready" in self.log.read_text(errors="replace"):
+                return self
+            if self.proc is None or self.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited; see {self.log}")
+            time.sleep(0.3)
+        raise TimeoutError(f"worker not ready after {timeout:.0f}s; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final commit."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> int | None:
+        """SIGTERM and wait for a clean exit (SIGKILL after 40 s)."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode if self.proc else None
+
+    def metrics(self) -> str:
+        url = f"http://127.0.0.1:{self.env['NEWSWIRE_METRICS_PORT']}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode()
+
+
+def worker_env(bootstrap: str, prefix: str, state: Path, **extra: str) -> dict[str, str]:
+    """Environment of a worker on its own topics, group and state directory."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    return {
+        **base,
+        "NEWSWIRE_KAFKA_BOOTSTRAP": bootstrap,
+        "NEWSWIRE_TOPIC_PREFIX": prefix,
+        "NEWSWIRE_APP_ID": prefix,
+        "NEWSWIRE_DATA_DIR": str(state),
+        "NEWSWIRE_METRICS_PORT": str(free_port()),
+        "NEWSWIRE_PARTITIONS": "4",
+        "NEWSWIRE_SESSION_TIMEOUT_SECONDS": "10",
+        **extra,
+    }
+
+
+def stream(count: int, seed: int = 11) -> Iterator[tuple[bytes, bytes]]:
+    """`count` raw messages: ~70% new stories, ~20% exact and ~9% near copies, ~1% bad."""
+    rng = random.Random(seed)
+    bodies = synthetic_stories(max(count * 7 // 10, 1), size=STORY_BYTES, seed=seed)
+    fresh = iter(bodies)
+    sent: list[str] = []
+    for i in range(count):
+        key = f"c{i:07d}"
+        roll = rng.random()
+        if roll < 0.01:
+            yield key.encode(), rng.choice((b'{"id": "cut', b'{"id": "x", "body": "\xff\xfe"}'))
+            continue
+        body = next(fresh, None) if roll >= 0.30 or not sent else None
+        if body is None:
+            original = rng.choice(sent)
+            lines = original.split("\n")
+            if roll < 0.21 or len(lines) < 4:
+                body = original
+            else:
+                lines[rng.randrange(len(lines))] = "Baca juga: berita lain hari ini"
+                body = "\n".join(lines)
+        sent.append(body)
+        yield key.encode(), orjson.dumps({"id": key, "source": "chaos", "body": body})
+
+
+@dataclass
+class Tally:
+    """Outcomes per raw message of one scenario."""
+
+    origins: list[str] = field(default_factory=list)  # every raw message sent
+    by_topic: Counter[str] = field(default_factory=Counter)
+    per_origin: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return len(self.origins)
+
+    @property
+    def missing(self) -> int:
+        return len(set(self.origins) - set(self.per_origin))
+
+    @property
+    def doubled(self) -> int:
+        return sum(n - 1 for n in self.per_origin.values() if n > 1)
+
+    def examples(self, limit: int = 5) -> str:
+        """A few missing and doubled origins, to look up in the worker logs."""
+        missing = sorted(set(self.origins) - set(self.per_origin))[:limit]
+        doubled = [o for o, n in self.per_origin.items() if n > 1][:limit]
+        return f"missing e.g. {missing}; doubled e.g. {doubled}"
+
+
+class OutcomeReader:
+    """Reads every output topic of one prefix from the beginning, counting by origin."""
+
+    def __init__(self, settings: Settings, tally: Tally) -> None:
+        t = settings.topics
+        self.kinds = {t.enriched: "enriched", t.duplicates: "duplicates", t.deadletter: "rejected"}
+        self.tally = tally
+        self.consumer = KafkaConsumer(
+            *self.kinds,
+            bootstrap_servers=settings.kafka_bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+
+    def poll(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for records in self.consumer.poll(timeout_ms=200).values():
+                for record in records:
+                    self.tally.by_topic[self.kinds[record.topic]] += 1
+                    for key, value in record.headers:
+                        if key == ORIGIN_HEADER:
+                            self.tally.per_origin[value.decode()] += 1
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def committed_to_end(settings: Settings) -> bool:
+    """True when the worker group has committed every raw and prepared offset."""
+    t = settings.topics
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.app_id,
+        enable_auto_commit=False,
+    )
+    try:
+        tps = [
+            TopicPartition(topic, p)
+            for topic in (t.raw, t.prepared)
+            for p in consumer.partitions_for_topic(topic) or ()
+        ]
+        ends = consumer.end_offsets(tps)
+        return all((consumer.committed(tp) or 0) >= ends[tp] for tp in tps)
+    finally:
+        consumer.close()
+
+
+def set_max_message_bytes(settings: Settings, topic: str, value: int) -> None:
+    """Alter a topic's max.message.bytes: small enough, and every produce to it fails."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        resource = ConfigResource(
+            ConfigResourceType.TOPIC, topic, configs={"max.message.bytes": str(value)}
+        )
+        admin.alter_configs([resource])
+    finally:
+        admin.close()
+
+
+@dataclass
+class Run:
+    """What a fault needs: the broker, the settings, and a way to start workers."""
+
+    kafka: LocalKafka | None
+    settings: Settings
+    start_worker: Callable[[str], Worker]
+    workers: list[Worker]
+    say: Callable[[str], None]
+
+
+def fault_none(run: Run, progress: Callable[[float], None]) -> None:
+    """No fault: the control."""
+
+
+def fault_kill9(run: Run, progress: Callable[[float], None]) -> None:
+    """kill -9 the worker at a third of the stream; start a new one."""
+    progress(1 / 3)
+    run.say("kill -9 of the worker")
+    run.workers[0].kill()
+    run.start_worker("w1").wait_ready()
+
+
+def fault_restart(run: Run, progress: Callable[[float], None]) -> None:
+    """SIGTERM the worker at a third of the stream, wait for its exit, start it again."""
+    progress(1 / 3)
+    run.say("graceful restart of the worker")
+    code = run.workers[0].stop()
+    run.say(f"worker exited with {code}")
+    run.start_worker("w0").wait_ready()
+
+
+def fault_broker(run: Run, progress: Callable[[float], None]) -> None:
+    """Stop the broker for 20 s at a third of the stream, then start it again."""
+    if run.kafka is None:
+        raise SystemExit("chaos: the broker scenario needs the broker this script starts")
+    progress(1 / 3)
+    run.say(f"broker down for {BROKER_DOWN_SECONDS:.0f} s")
+    run.kafka.halt()
+    time.sleep(BROKER_DOWN_SECONDS)
+    run.kafka.start()
+    run.say("broker up again")
+
+
+def fault_rebalance(run: Run, progress: Callable[[float], None]) -> None:
+    """A second worker joins at a quarter of the stream and leaves at two thirds."""
+    progress(1 / 4)
+    run.say("second worker joins")
+    second = run.start_worker("w1")
+    second.wait_ready()
+    progress(2 / 3)
+    run.say("second worker leaves")
+    second.stop()
+
+
+def fault_produce(run: Run, progress: Callable[[float], None]) -> None:
+    """Every produce to the enriched topic fails for 15 s (message size limit of 64 bytes)."""
+    progress(1 / 3)
+    topic = run.settings.topics.enriched
+    run.say(f"produces to {topic} fail for {PRODUCE_FAILURE_SECONDS:.0f} s")
+    set_max_message_bytes(run.settings, topic, 64)
+    time.sleep(PRODUCE_FAILURE_SECONDS)
+    set_max_message_bytes(run.settings, topic, 1048588)
+    run.say("produces succeed again")
+
+
+SCENARIOS: dict[str, Callable[[Run, Callable[[float], None]], None]] = {
+    "none": fault_none,
+    "kill9": fault_kill9,
+    "restart": fault_restart,
+    "broker": fault_broker,
+    "rebalance": fault_rebalance,
+    "produce": fault_produce,
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    guarantee: str
+    tally: Tally
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.tally.missing == 0 and self.tally.doubled == 0
+
+    def row(self) -> str:
+        t = self.tally
+        return (
+            f"{self.scenario:<10} {self.guarantee:<14} {t.sent:>7} {t.by_topic['enriched']:>8} "
+            f"{t.by_topic['duplicates']:>10} {t.by_topic['rejected']:>8} {t.missing:>7} "
+            f"{t.doubled:>7} {self.seconds:>7.0f}"
+        )
+
+
+HEADER = (
+    f"{'scenario':<10} {'guarantee':<14} {'sent':>7} {'enriched':>8} {'duplicates':>10} "
+    f"{'rejected':>8} {'missing':>7} {'doubled':>7} {'seconds':>7}"
+)
+
+
+def run_scenario(
+    name: str,
+    kafka: LocalKafka | None,
+    bootstrap: str,
+    count: int,
+    workdir: Path,
+    guarantee: str = "at_least_once",
+    say: Callable[[str], None] = print,
+) -> Result:
+    """Run one scenario on fresh topics; the stream is produced before the worker starts."""
+    prefix = f"chaos{name}{uuid.uuid4().hex[:8]}"
+    scratch = workdir / prefix
+    scratch.mkdir(parents=True)
+    extra = {"NEWSWIRE_PROCESSING_GUARANTEE": guarantee}
+    settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **extra))
+    ensure_topics(settings)
+    tally = Tally()
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    raw = settings.topics.raw
+    futures = [producer.send(raw, key=key, value=value) for key, value in stream(count)]
+    producer.flush()
+    producer.close()
+    for future in futures:
+        meta = future.get()
+        tally.origins.append(f"{raw}:{meta.partition}:{meta.offset}")
+    say(f"{name}: {tally.sent} messages on {settings.topics.raw}")
+
+    workers: list[Worker] = []
+
+    def start_worker(label: str) -> Worker:
+        env = worker_env(bootstrap, prefix, scratch / f"state-{label}", **extra)
+        worker = Worker(env, scratch / f"{label}-{len(workers)}.log").start()
+        workers.append(worker)
+        return worker
+
+    reader = OutcomeReader(settings, tally)
+    started = time.monotonic()
+    last_count, last_change = 0, time.monotonic()
+
+    def pump(until: Callable[[], bool]) -> None:
+        """Read outcomes until `until()` holds or the stream stalls."""
+        nonlocal last_count, last_change
+        while not until():
+            reader.poll(1.0)
+            seen = len(tally.per_origin)
+            if seen != last_count:
+                last_count, last_change = seen, time.monotonic()
+            elif time.monotonic() - last_change > STALL_SECONDS:
+                say(f"{name}: no outcome for {STALL_SECONDS:.0f} s; giving up")
+                return
+
+    def progress(fraction: float) -> None:
+        pump(lambda: len(tally.per_origin) >= fraction * tally.sent)
+
+    try:
+        start_worker("w0").wait_ready()
+        SCENARIOS[name](Run(kafka, settings, start_worker, workers, say), progress)
+        pump(lambda: len(tally.per_origin) >= tally.sent)
+        seconds = time.monotonic() - started
+        pump(lambda: committed_to_end(settings))
+        reader.poll(5.0)  # anything emitted twice while offsets were being committed
+    finally:
+        for worker in workers:
+            worker.stop()
+        reader.close()
+    result = Result(name, guarantee, tally, seconds)
+    if not result.ok:
+        say(f"{name}: {tally.examples()}")
+    return result
+
+
+@contextmanager
+def broker(bootstrap: str | None) -> Iterator[LocalKafka | None]:
+    if bootstrap:
+        yield None
+        return
+    with LocalKafka() as kafka:
+        yield kafka
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stories", type=int, default=50_000, help="messages per scenario")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=sorted(SCENARIOS),
+        help="run only these (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--guarantee",
+        action="append",
+        choices=("at_least_once", "exactly_once"),
+        help="processing guarantee(s) to run each scenario with (default: at_least_once)",
+    )
+    parser.add_argument("--bootstrap", help="use this broker (the broker scenario needs our own)")
+    args = parser.parse_args(argv)
+
+    def say(text: str) -> None:
+        print(f"[chaos {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    results = []
+    workdir = Path(tempfile.mkdtemp(prefix="newswire-chaos-"))
+    say(f"worker logs and state in {workdir}")
+    with broker(args.bootstrap) as kafka:
+        bootstrap = args.bootstrap or (kafka.bootstrap if kafka else "")
+        for guarantee in args.guarantee or ["at_least_once"]:
+            for name in args.scenario or list(SCENARIOS):
+                result = run_scenario(name, kafka, bootstrap, args.stories, workdir, guarantee, say)
+                say(result.row())
+                results.append(result)
+    print(HEADER)
+    for result in results:
+        print(result.row())
+    if all(r.ok for r in results):
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 0
+    say(f"missing or doubled outcomes: worker logs kept in {workdir}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
