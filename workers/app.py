@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import faust
 from faust.topics import Topic
 
+from workers.broker import faust_credentials
 from workers.config import Settings
 
 # The dedupe index (see workers.pipeline.dedupe for its keys).
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> Wiring:
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
+        broker_credentials=faust_credentials(settings),
         store="rocksdb://" if settings.store == "rocksdb" else "memory://",
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import faust
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
@@ -20,51 +24,102 @@ CONNECT_TIMEOUT_MS = 10_000
 
 def client_config(settings: Settings, role: str) -> dict[str, Any]:
     """The settings every kafka-python client of newswire shares; `role` names it to the broker."""
-    return {
+    config: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap.split(","),
         "client_id": f"{settings.app_id}-{role}",
         "bootstrap_timeout_ms": CONNECT_TIMEOUT_MS,
+        "security_protocol": settings.kafka_security_protocol,
+        "ssl_context": ssl_context(settings),
     }
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        config |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password,
+        }
+    return config
 
 
-def broker_error(settings: Settings, exc: KafkaError) -> BrokerError:
-    """A `BrokerError` that says in words why Kafka could not be used."""
-    name = type(exc).__name__
-    if name in ("NoBrokersAvailable", "KafkaTimeoutError", "KafkaConnectionError"):
-        reason = "no broker answered (is Kafka running there? is the address right?)"
-    else:
-        reason = f"{name}: {exc}"
-    return BrokerError(settings.kafka_bootstrap, reason)
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context for SSL and SASL_SSL (system CAs unless a CA file is set), else None."""
+    if not settings.kafka_security_protocol.endswith("SSL"):
+        return None
+    context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_ssl_certfile is not None:
+        context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile)
+    return context
+
+
+def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCredentials | None:
+    """The same security settings, in the form Faust (aiokafka) takes them."""
+    context = ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context) if context is not None else None
+
+
+class _AuthFailures(logging.Handler):
+    """Keeps what kafka-python logs of a refused login: it raises only a bootstrap timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.refused = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.refused |= "AuthenticationFailed" in record.getMessage()
+
+
+@contextmanager
+def talking_to(settings: Settings) -> Iterator[None]:
+    """Turn a kafka-python error in the block into a `BrokerError` that says in words why."""
+    watch = _AuthFailures()
+    logger = logging.getLogger("kafka")
+    logger.addHandler(watch)
+    try:
+        yield
+    except KafkaError as exc:
+        name = type(exc).__name__
+        if watch.refused or "AuthenticationFailed" in name:
+            user, mechanism = settings.kafka_sasl_username, settings.kafka_sasl_mechanism
+            reason = f"login of {user!r} ({mechanism}) refused: check the user and password"
+        elif name in ("NoBrokersAvailable", "KafkaTimeoutError", "KafkaConnectionError"):
+            reason = "no broker answered (is Kafka running there? is the address right?)"
+        else:
+            reason = f"{name}: {exc}"
+        raise BrokerError(settings.kafka_bootstrap, reason) from None
+    finally:
+        logger.removeHandler(watch)
 
 
 def ensure_topics(settings: Settings) -> list[str]:
     """Create newswire's public topics if missing (Faust creates its internal ones)."""
     t = settings.topics
     wanted = [t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts]
-    try:
+    with talking_to(settings):
         client = KafkaAdminClient(
             **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS
         )
-    except KafkaError as exc:
-        raise broker_error(settings, exc) from None
-    try:
-        existing = set(client.list_topics())
-        missing = [name for name in wanted if name not in existing]
-        if missing:
-            spec = {
-                name: {
-                    "num_partitions": settings.partitions,
-                    "replication_factor": settings.replication_factor,
+        try:
+            existing = set(client.list_topics())
+            missing = [name for name in wanted if name not in existing]
+            if missing:
+                spec = {
+                    name: {
+                        "num_partitions": settings.partitions,
+                        "replication_factor": settings.replication_factor,
+                    }
+                    for name in missing
                 }
-                for name in missing
-            }
-            client.create_topics(spec, raise_errors=False, wait_for_metadata=True)
-            log.info("created topics %s", ", ".join(missing))
-        return missing
-    except KafkaError as exc:
-        raise broker_error(settings, exc) from None
-    finally:
-        client.close()
+                client.create_topics(spec, raise_errors=False, wait_for_metadata=True)
+                log.info("created topics %s", ", ".join(missing))
+            return missing
+        finally:
+            client.close()
 
 
 def emitted_origins(settings: Settings, since: float, timeout: float = 60.0) -> set[str]:
@@ -73,31 +128,36 @@ def emitted_origins(settings: Settings, since: float, timeout: float = 60.0) -> 
     After a crash, messages whose outcome went out but whose index entry did not
     are replayed; their origins are here, so they are not emitted twice.
     """
+    with talking_to(settings):
+        consumer = KafkaConsumer(
+            **client_config(settings, "replay-scan"), group_id=None, enable_auto_commit=False
+        )
+        try:
+            return _origins_since(consumer, settings, since, timeout)
+        finally:
+            consumer.close()
+
+
+def _origins_since(
+    consumer: KafkaConsumer, settings: Settings, since: float, timeout: float
+) -> set[str]:
     t = settings.topics
-    consumer = KafkaConsumer(
-        **client_config(settings, "replay-scan"), group_id=None, enable_auto_commit=False
-    )
-    try:
-        tps = [
-            TopicPartition(topic, p)
-            for topic in (t.enriched, t.duplicates, t.deadletter)
-            for p in consumer.partitions_for_topic(topic) or ()
-        ]
-        consumer.assign(tps)
-        starts = consumer.offsets_for_times({tp: int(since * 1000) for tp in tps})
-        ends = consumer.end_offsets(tps)
-        for tp in tps:
-            consumer.seek(tp, starts[tp].offset if starts.get(tp) else ends[tp])
-        origins: set[str] = set()
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            if time.monotonic() > deadline:
-                raise BrokerError(settings.kafka_bootstrap, "reading recent outcomes timed out")
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    origins.update(v.decode() for k, v in record.headers if k == ORIGIN_HEADER)
-        return origins
-    except KafkaError as exc:
-        raise broker_error(settings, exc) from None
-    finally:
-        consumer.close()
+    tps = [
+        TopicPartition(topic, p)
+        for topic in (t.enriched, t.duplicates, t.deadletter)
+        for p in consumer.partitions_for_topic(topic) or ()
+    ]
+    consumer.assign(tps)
+    starts = consumer.offsets_for_times({tp: int(since * 1000) for tp in tps})
+    ends = consumer.end_offsets(tps)
+    for tp in tps:
+        consumer.seek(tp, starts[tp].offset if starts.get(tp) else ends[tp])
+    origins: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while any(consumer.position(tp) < ends[tp] for tp in tps):
+        if time.monotonic() > deadline:
+            raise BrokerError(settings.kafka_bootstrap, "reading recent outcomes timed out")
+        for records in consumer.poll(timeout_ms=500).values():
+            for record in records:
+                origins.update(v.decode() for k, v in record.headers if k == ORIGIN_HEADER)
+    return origins

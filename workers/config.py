@@ -92,14 +92,38 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _choice_upper(*options: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().upper()
+        if value not in options:
+            raise ConfigError(name, raw, f"expected one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
 def _text(name: str, raw: str) -> str:
     if not raw.strip():
         raise ConfigError(name, raw, "expected a non-empty value")
     return raw.strip()
 
 
-def _setting(default: object, parse: Callable[[str, str], object], doc: str) -> object:
-    return field(default=default, metadata={"parse": parse, "doc": doc})
+def _path(name: str, raw: str) -> Path:
+    return Path(_text(name, raw))
+
+
+def _readable_file(name: str, raw: str) -> Path:
+    path = _path(name, raw)
+    if not path.is_file():
+        raise ConfigError(name, raw, "no such file")
+    return path
+
+
+def _setting(
+    default: object, parse: Callable[[str, str], object], doc: str, secret: bool = False
+) -> object:
+    """A setting; a secret one is left out of repr() (and so out of every log line)."""
+    return field(default=default, repr=not secret, metadata={"parse": parse, "doc": doc})
 
 
 @dataclass(frozen=True)
@@ -116,9 +140,30 @@ class Settings:
     partitions: int = _setting(4, _positive, "partitions of topics newswire creates")
     replication_factor: int = _setting(1, _positive, "replicas of topics newswire creates")
     store: str = _setting("rocksdb", _choice("rocksdb", "memory"), "table store: rocksdb or memory")
-    data_dir: Path = _setting(
-        Path(".newswire"), lambda n, v: Path(_text(n, v)), "worker state (RocksDB tables)"
+    kafka_security_protocol: str = _setting(
+        "PLAINTEXT",
+        _choice_upper("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+        "how to reach Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
     )
+    kafka_sasl_mechanism: str = _setting(
+        "SCRAM-SHA-512",
+        _choice_upper("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+        "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
+    )
+    kafka_sasl_username: str = _setting("", _text, "SASL user name (SASL_* protocols)")
+    kafka_sasl_password: str = _setting(
+        "", _text, "SASL password (SASL_* protocols; never logged)", secret=True
+    )
+    kafka_ssl_cafile: Path | None = _setting(
+        None, _readable_file, "CA bundle to verify the brokers (SSL, SASL_SSL)"
+    )
+    kafka_ssl_certfile: Path | None = _setting(
+        None, _readable_file, "client certificate, PEM (SSL client authentication)"
+    )
+    kafka_ssl_keyfile: Path | None = _setting(
+        None, _readable_file, "client private key, PEM (SSL client authentication)"
+    )
+    data_dir: Path = _setting(Path(".newswire"), _path, "worker state (RocksDB tables)")
     metrics_host: str = _setting("127.0.0.1", _text, "address the /metrics HTTP server binds")
     metrics_port: int = _setting(9108, _port, "port of /metrics (0 disables it)")
     max_body_bytes: int = _setting(
@@ -164,10 +209,33 @@ class Settings:
             raise ConfigError(
                 unknown[0], env[unknown[0]], f"unknown setting; known: {', '.join(sorted(known))}"
             )
-        values = {
-            f.name: f.metadata["parse"](name, env[name]) for name, f in known.items() if name in env
-        }
-        return cls(**values)
+        values = {}
+        for name, f in known.items():
+            if name in env:
+                try:
+                    values[f.name] = f.metadata["parse"](name, env[name])
+                except ConfigError as exc:
+                    if f.repr:
+                        raise
+                    raise ConfigError(name, "(hidden)", str(exc).split(": ", 1)[1]) from None
+        settings = cls(**values)
+        settings._check_security()
+        return settings
+
+    def _check_security(self) -> None:
+        """Settings that only make sense together."""
+        protocol = self.kafka_security_protocol
+        if protocol.startswith("SASL_"):
+            for name in ("kafka_sasl_username", "kafka_sasl_password"):
+                if not getattr(self, name):
+                    var = f"NEWSWIRE_{name.upper()}"
+                    raise ConfigError(var, "", f"required with {protocol}")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ConfigError(
+                "NEWSWIRE_KAFKA_SSL_KEYFILE",
+                str(self.kafka_ssl_keyfile or ""),
+                "the client certificate and key go together: set both or neither",
+            )
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

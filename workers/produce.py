@@ -22,7 +22,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from tqdm import tqdm
 
-from workers.broker import broker_error, client_config
+from workers.broker import client_config, talking_to
 from workers.config import Settings
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,13 @@ def _plain_file(path: Path, content_type: str) -> Message:
 def produce(settings: Settings, paths: list[str], topic: str | None = None) -> Summary:
     """Send everything in `paths`; report what was sent and what failed, and why."""
     topic = topic or settings.topics.raw
-    try:
+    with talking_to(settings):
         producer = KafkaProducer(
             **client_config(settings, "producer"),
             acks="all",
             linger_ms=5,
             max_request_size=max(settings.max_body_bytes * 2, 1_048_576),
         )
-    except KafkaError as exc:
-        raise broker_error(settings, exc) from None
     summary = Summary()
     progress = tqdm(unit=" stories", desc=f"-> {topic}", file=sys.stderr, disable=None)
 

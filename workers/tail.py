@@ -7,9 +7,8 @@ from typing import TextIO
 
 import orjson
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
 
-from workers.broker import broker_error, client_config
+from workers.broker import client_config, talking_to
 from workers.config import Settings
 
 SNIPPET = 90
@@ -58,15 +57,13 @@ def tail(
     stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """Follow `topics` until interrupted (or `stop()` says so)."""
-    try:
+    with talking_to(settings):
         consumer = KafkaConsumer(
             *topics,
             **client_config(settings, "tail"),
             group_id=None,
             auto_offset_reset="earliest" if from_beginning else "latest",
         )
-    except KafkaError as exc:
-        raise broker_error(settings, exc) from None
     try:
         while not stop():
             for records in consumer.poll(timeout_ms=500).values():

@@ -100,9 +100,13 @@ class LocalKafka:
         port: int | None = None,
         data_dir: Path | str | None = None,
         extra_config: dict[str, str] | None = None,
+        sasl_users: dict[str, str] | None = None,
     ) -> None:
+        """`sasl_users` (name: password) adds a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-512)."""
         self.port = port or free_port()
         self.controller_port = free_port()
+        self.sasl_users = sasl_users or {}
+        self.sasl_port = free_port() if self.sasl_users else None
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="newswire-kafka-"))
         self.extra_config = extra_config or {}
@@ -111,6 +115,12 @@ class LocalKafka:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        if self.sasl_port is None:
+            raise ValueError("this broker has no SASL listener (pass sasl_users)")
+        return f"127.0.0.1:{self.sasl_port}"
 
     @property
     def log_file(self) -> Path:
@@ -141,6 +151,21 @@ class LocalKafka:
             "auto.create.topics.enable": "true",
             "log.retention.hours": "24",
         }
+        if self.sasl_port is not None:
+            props["listeners"] += f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}"
+            props["advertised.listeners"] += f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}"
+            props["listener.security.protocol.map"] += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
+            plain_users = " ".join(f'user_{u}="{pw}"' for u, pw in self.sasl_users.items())
+            login = "org.apache.kafka.common.security"
+            props |= {
+                "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config": (
+                    f"{login}.plain.PlainLoginModule required {plain_users};"
+                ),
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+                    f"{login}.scram.ScramLoginModule required;"
+                ),
+            }
         props.update(self.extra_config)
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -169,9 +194,20 @@ class LocalKafka:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
+            scram = [
+                arg
+                for user, password in self.sasl_users.items()
+                for arg in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]")
+            ]
             subprocess.run(
                 self._java(
-                    "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    _cluster_id(),
+                    "-c",
+                    str(config),
+                    *scram,
                 ),
                 check=True,
                 stdout=subprocess.DEVNULL,
