@@ -7,7 +7,7 @@ reads every output topic and counts outcomes per raw message (by the
 `newswire-origin` header each outcome carries). A raw message with no outcome is
 missing; one with two or more is doubled.
 
-    python deploy/chaos.py [--stories 50000] [--scenario kill9 ...] [--guarantee at_least_once]
+    python deploy/chaos.py [--stories 50000] [--scenario kill9 ...] [--keep]
 
 Exits 1 if any scenario has a missing or doubled message.
 """
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 from launcher import LocalKafka, free_port  # noqa: E402
 
 from workers.benchmark import synthetic_stories  # noqa: E402
-from workers.broker import ensure_topics  # noqa: E402
+from workers.broker import client_config, ensure_topics  # noqa: E402
 from workers.config import Settings  # noqa: E402
 from workers.records import ORIGIN_HEADER  # noqa: E402
 
@@ -183,7 +183,7 @@ class OutcomeReader:
         self.tally = tally
         self.consumer = KafkaConsumer(
             *self.kinds,
-            bootstrap_servers=settings.kafka_bootstrap,
+            **client_config(settings, "chaos"),
             group_id=None,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
@@ -198,6 +198,11 @@ class OutcomeReader:
                     for key, value in record.headers:
                         if key == ORIGIN_HEADER:
                             self.tally.per_origin[value.decode()] += 1
+
+    def poll_until(self, done: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            self.poll(0.5)
 
     def close(self) -> None:
         self.consumer.close()
@@ -314,7 +319,6 @@ SCENARIOS: dict[str, Callable[[Run, Callable[[float], None]], None]] = {
 @dataclass
 class Result:
     scenario: str
-    guarantee: str
     tally: Tally
     seconds: float
 
@@ -325,14 +329,14 @@ class Result:
     def row(self) -> str:
         t = self.tally
         return (
-            f"{self.scenario:<10} {self.guarantee:<14} {t.sent:>7} {t.by_topic['enriched']:>8} "
+            f"{self.scenario:<10} {t.sent:>7} {t.by_topic['enriched']:>8} "
             f"{t.by_topic['duplicates']:>10} {t.by_topic['rejected']:>8} {t.missing:>7} "
             f"{t.doubled:>7} {self.seconds:>7.0f}"
         )
 
 
 HEADER = (
-    f"{'scenario':<10} {'guarantee':<14} {'sent':>7} {'enriched':>8} {'duplicates':>10} "
+    f"{'scenario':<10} {'sent':>7} {'enriched':>8} {'duplicates':>10} "
     f"{'rejected':>8} {'missing':>7} {'doubled':>7} {'seconds':>7}"
 )
 
@@ -343,15 +347,13 @@ def run_scenario(
     bootstrap: str,
     count: int,
     workdir: Path,
-    guarantee: str = "at_least_once",
     say: Callable[[str], None] = print,
 ) -> Result:
     """Run one scenario on fresh topics; the stream is produced before the worker starts."""
     prefix = f"chaos{name}{uuid.uuid4().hex[:8]}"
     scratch = workdir / prefix
     scratch.mkdir(parents=True)
-    extra = {"NEWSWIRE_PROCESSING_GUARANTEE": guarantee}
-    settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **extra))
+    settings = Settings.from_env(worker_env(bootstrap, prefix, scratch))
     ensure_topics(settings)
     tally = Tally()
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
@@ -367,7 +369,7 @@ def run_scenario(
     workers: list[Worker] = []
 
     def start_worker(label: str) -> Worker:
-        env = worker_env(bootstrap, prefix, scratch / f"state-{label}", **extra)
+        env = worker_env(bootstrap, prefix, scratch / f"state-{label}")
         worker = Worker(env, scratch / f"{label}-{len(workers)}.log").start()
         workers.append(worker)
         return worker
@@ -402,7 +404,7 @@ def run_scenario(
         for worker in workers:
             worker.stop()
         reader.close()
-    result = Result(name, guarantee, tally, seconds)
+    result = Result(name, tally, seconds)
     if not result.ok:
         say(f"{name}: {tally.examples()}")
     return result
@@ -428,12 +430,6 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(SCENARIOS),
         help="run only these (repeatable; default: all)",
     )
-    parser.add_argument(
-        "--guarantee",
-        action="append",
-        choices=("at_least_once", "exactly_once"),
-        help="processing guarantee(s) to run each scenario with (default: at_least_once)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep worker logs even when all pass")
     parser.add_argument("--bootstrap", help="use this broker (the broker scenario needs our own)")
     args = parser.parse_args(argv)
@@ -446,11 +442,10 @@ def main(argv: list[str] | None = None) -> int:
     say(f"worker logs and state in {workdir}")
     with broker(args.bootstrap) as kafka:
         bootstrap = args.bootstrap or (kafka.bootstrap if kafka else "")
-        for guarantee in args.guarantee or ["at_least_once"]:
-            for name in args.scenario or list(SCENARIOS):
-                result = run_scenario(name, kafka, bootstrap, args.stories, workdir, guarantee, say)
-                say(result.row())
-                results.append(result)
+        for name in args.scenario or list(SCENARIOS):
+            result = run_scenario(name, kafka, bootstrap, args.stories, workdir, say)
+            say(result.row())
+            results.append(result)
     print(HEADER)
     for result in results:
         print(result.row())

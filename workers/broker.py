@@ -79,21 +79,31 @@ def talking_to(settings: Settings) -> Iterator[None]:
     """Turn a kafka-python error in the block into a `BrokerError` that says in words why."""
     watch = _AuthFailures()
     logger = logging.getLogger("kafka")
+    saved = logger.level, logger.propagate
+    if logger.getEffectiveLevel() > logging.ERROR:  # silenced: hear errors, pass none on
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False
     logger.addHandler(watch)
     try:
         yield
     except KafkaError as exc:
         name = type(exc).__name__
+        login = f"login of {settings.kafka_sasl_username!r} ({settings.kafka_sasl_mechanism})"
+        sasl = settings.kafka_security_protocol.startswith("SASL_")
         if watch.refused or "AuthenticationFailed" in name:
-            user, mechanism = settings.kafka_sasl_username, settings.kafka_sasl_mechanism
-            reason = f"login of {user!r} ({mechanism}) refused: check the user and password"
+            reason = f"{login} refused: check the user and password"
         elif name in ("NoBrokersAvailable", "KafkaTimeoutError", "KafkaConnectionError"):
+            # A refused login often shows only as a dropped connection.
             reason = "no broker answered (is Kafka running there? is the address right?)"
+            if sasl:
+                reason += f", or the {login} was refused (are the user and password right?)"
         else:
             reason = f"{name}: {exc}"
         raise BrokerError(settings.kafka_bootstrap, reason) from None
     finally:
         logger.removeHandler(watch)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 def ensure_topics(settings: Settings) -> list[str]:

@@ -187,11 +187,6 @@ class Settings:
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"
     )
-    processing_guarantee: str = _setting(
-        "at_least_once",
-        _choice("at_least_once", "exactly_once"),
-        "at_least_once (replays recognised by origin) or exactly_once (Kafka transactions)",
-    )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )

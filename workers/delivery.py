@@ -16,7 +16,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from faust import StreamT
 from faust.streams import _current_event
@@ -43,7 +43,6 @@ class Send:
     key: bytes
     value: bytes
     headers: list[tuple[str, bytes]] | None = None
-    event: EventT | None = None  # the event it answers (Faust's transactions are per source)
 
 
 async def deliver(sends: list[Send], metrics: Metrics) -> None:
@@ -67,8 +66,6 @@ async def deliver(sends: list[Send], metrics: Metrics) -> None:
 
 
 async def _send(send: Send) -> object:
-    # Each send runs in a task of its own: the current event set here is this send's.
-    _current_event.set(weakref.ref(send.event) if send.event is not None else None)
     delivery = await send.topic.send(key=send.key, value=send.value, headers=send.headers)
     return await delivery
 
@@ -97,7 +94,7 @@ class InFlight:
         if not self.events:
             self.opened = time.monotonic()
         self.events.append(event)
-        self.sends.extend(replace(send, event=event) for send in sends)
+        self.sends.extend(sends)
         if done is not None:
             self.done.append(done)
         if len(self.events) >= BATCH:
