@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
 
-.PHONY: help venv kafka-jars test unit integration lint format run eval bench clean
+.PHONY: help venv kafka-jars test unit integration lint format run eval bench chaos soak clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
@@ -15,6 +15,8 @@ help:
 	@echo "make unit         unit tests only (no broker)"
 	@echo "make eval         quality on the labelled corpora (dedupe: newswire beside datasketch)"
 	@echo "make bench        single-core speed of the pure stages; dedupe cost as the index grows"
+	@echo "make chaos        fault scenarios on real workers and a local broker: missing/doubled (long)"
+	@echo "make soak         1,000,000 stories through one worker, RSS and state on disk sampled (hours)"
 	@echo "make lint|format  ruff check / ruff format"
 	@echo "make kafka-jars   fetch the Apache Kafka jars from Maven Central (once)"
 	@echo "make clean        remove .venv and local state"
@@ -55,6 +57,12 @@ eval: venv
 
 bench: venv
 	$(BIN)/python -m workers.benchmark
+
+chaos: venv kafka-jars
+	$(BIN)/python deploy/chaos.py $(CHAOS_ARGS)
+
+soak: venv kafka-jars
+	$(BIN)/python deploy/chaos.py --soak 1000000 $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .newswire .kafka .pytest_cache .ruff_cache *.egg-info

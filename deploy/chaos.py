@@ -47,9 +47,7 @@ from workers.records import ORIGIN_HEADER  # noqa: E402
 
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
 STORY_BYTES = 2048
-STALL_SECONDS = float(
-    os.environ.get("CHAOS_STALL", "180")
-)  # give up when no outcome arrived for this long
+STALL_SECONDS = 180.0  # give up when no outcome arrived for this long
 BROKER_DOWN_SECONDS = 20.0
 PRODUCE_FAILURE_SECONDS = 15.0
 
@@ -341,6 +339,32 @@ HEADER = (
 )
 
 
+def soak(samples: int) -> Callable[[Run, Callable[[float], None]], None]:
+    """No fault: the worker's RSS and state on disk, `samples` times along the stream."""
+
+    def watch(run: Run, progress: Callable[[float], None]) -> None:
+        worker = run.workers[0]
+        assert worker.proc is not None
+        state = Path(worker.env["NEWSWIRE_DATA_DIR"])
+        started = time.monotonic()
+        for i in range(1, samples + 1):
+            progress(i / samples)
+            rss = _rss_mb(worker.proc.pid)
+            disk = sum(f.stat().st_size for f in state.rglob("*") if f.is_file()) / 1e6
+            minutes = (time.monotonic() - started) / 60
+            run.say(f"soak: {i / samples:4.0%} after {minutes:5.1f} min: RSS {rss:6.0f} MB, "
+                    f"state on disk {disk:6.0f} MB")  # fmt: skip
+
+    return watch
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run_scenario(
     name: str,
     kafka: LocalKafka | None,
@@ -348,12 +372,15 @@ def run_scenario(
     count: int,
     workdir: Path,
     say: Callable[[str], None] = print,
+    fault: Callable[[Run, Callable[[float], None]], None] | None = None,
+    **settings_env: str,
 ) -> Result:
-    """Run one scenario on fresh topics; the stream is produced before the worker starts."""
+    """Run one scenario (or `fault`) on fresh topics; the stream is produced before the worker
+    starts. `settings_env` adds NEWSWIRE_* variables for the workers."""
     prefix = f"chaos{name}{uuid.uuid4().hex[:8]}"
     scratch = workdir / prefix
     scratch.mkdir(parents=True)
-    settings = Settings.from_env(worker_env(bootstrap, prefix, scratch))
+    settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **settings_env))
     ensure_topics(settings)
     tally = Tally()
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
@@ -369,7 +396,7 @@ def run_scenario(
     workers: list[Worker] = []
 
     def start_worker(label: str) -> Worker:
-        env = worker_env(bootstrap, prefix, scratch / f"state-{label}")
+        env = worker_env(bootstrap, prefix, scratch / f"state-{label}", **settings_env)
         worker = Worker(env, scratch / f"{label}-{len(workers)}.log").start()
         workers.append(worker)
         return worker
@@ -395,7 +422,7 @@ def run_scenario(
 
     try:
         start_worker("w0").wait_ready()
-        SCENARIOS[name](Run(kafka, settings, start_worker, workers, say), progress)
+        (fault or SCENARIOS[name])(Run(kafka, settings, start_worker, workers, say), progress)
         pump(lambda: len(tally.per_origin) >= tally.sent)
         seconds = time.monotonic() - started
         pump(lambda: committed_to_end(settings))
@@ -430,6 +457,18 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(SCENARIOS),
         help="run only these (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        metavar="N",
+        help="instead of the scenarios: N stories through one worker, RSS and state sampled",
+    )
+    parser.add_argument(
+        "--retention-hours",
+        type=float,
+        default=0.05,
+        help="dedupe retention of the soak (default 0.05: the window passes within the run)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep worker logs even when all pass")
     parser.add_argument("--bootstrap", help="use this broker (the broker scenario needs our own)")
     args = parser.parse_args(argv)
@@ -442,7 +481,13 @@ def main(argv: list[str] | None = None) -> int:
     say(f"worker logs and state in {workdir}")
     with broker(args.bootstrap) as kafka:
         bootstrap = args.bootstrap or (kafka.bootstrap if kafka else "")
-        for name in args.scenario or list(SCENARIOS):
+        if args.soak:
+            retention = {"NEWSWIRE_DEDUPE_RETENTION_HOURS": str(args.retention_hours)}
+            result = run_scenario(
+                "soak", kafka, bootstrap, args.soak, workdir, say, soak(20), **retention
+            )
+            results.append(result)
+        for name in [] if args.soak else args.scenario or list(SCENARIOS):
             result = run_scenario(name, kafka, bootstrap, args.stories, workdir, say)
             say(result.row())
             results.append(result)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 from collections.abc import Callable
 from functools import partial
@@ -51,10 +53,12 @@ def register_agents(
     pipeline: Pipeline,
     metrics: Metrics,
     emitted_since: Callable[[float], set[str]],
+    stall_restart_seconds: float = 0.0,
 ) -> None:
     """Attach the agents and timers to the app.
 
-    `emitted_since(t)` returns the origins of outcomes emitted since epoch time t.
+    `emitted_since(t)` returns the origins of outcomes emitted since epoch time t;
+    a partition stalled for `stall_restart_seconds` (0: never) stops the worker.
     """
     app, index = wiring.app, wiring.index
     outputs = {
@@ -149,13 +153,22 @@ def register_agents(
             read = max(await consumer.position(tp) or 0, done + 1 if done is not None else 0)
             lag = max(highwater - read, 0)
             metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
-            if not watch.observe(tp, read, lag, time.monotonic()):
+            idle = watch.observe(tp, read, lag, time.monotonic())
+            if not watch.stalled(idle):
                 reported.discard(tp)
                 continue
             stalled += 1
             if tp not in reported:
                 reported.add(tp)
                 log.warning("%s:%d: %d messages waiting, no progress", tp.topic, tp.partition, lag)
+            if 0 < stall_restart_seconds <= idle:
+                log.error(
+                    "%s:%d: no progress for %.0f s; stopping so that the supervisor restarts "
+                    "this worker (uncommitted messages are read again and recognised)",
+                    tp.topic, tp.partition, idle,
+                )  # fmt: skip
+                os.kill(os.getpid(), signal.SIGTERM)
+                break
         metrics.stalled.set(stalled)
 
 

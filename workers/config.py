@@ -187,6 +187,12 @@ class Settings:
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"
     )
+    stall_restart_minutes: float = _setting(
+        15.0,
+        _float_non_negative,
+        "a partition with lag and no progress this long stops the worker, for its "
+        "supervisor to restart it; 0: never",
+    )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )

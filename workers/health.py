@@ -2,7 +2,8 @@
 
 Faust has been seen to leave an assigned partition unconsumed after two workers
 join at once (README, "Running several workers"); this turns that into a metric
-and a log line instead of silent lag.
+and a log line instead of silent lag, and the worker into one that stops (for
+its supervisor to restart it) once a stall lasts NEWSWIRE_STALL_RESTART_MINUTES.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ class ProgressWatch:
         self.stall_seconds = stall_seconds
         self._since: dict[Hashable, tuple[int | None, float]] = {}
 
-    def observe(self, key: Hashable, read: int | None, lag: int, now: float) -> bool:
-        """Whether `key` is stalled: lag above zero, `read` unchanged for stall_seconds."""
+    def observe(self, key: Hashable, read: int | None, lag: int, now: float) -> float:
+        """Seconds `key` has had lag with `read` unchanged (0 while it moves or is caught up)."""
         seen = self._since.get(key)
         if lag <= 0 or seen is None or seen[0] != read:
             self._since[key] = (read, now)
-            return False
-        return now - seen[1] >= self.stall_seconds
+            return 0.0
+        return now - seen[1]
+
+    def stalled(self, idle_seconds: float) -> bool:
+        return idle_seconds >= self.stall_seconds
 
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         """Forget partitions no longer assigned to this worker."""

@@ -33,7 +33,13 @@ def run_worker(settings: Settings) -> int:
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     wiring = create_app(settings)
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
-    register_agents(wiring, pipeline, metrics, lambda since: emitted_origins(settings, since))
+    register_agents(
+        wiring,
+        pipeline,
+        metrics,
+        lambda since: emitted_origins(settings, since),
+        stall_restart_seconds=settings.stall_restart_minutes * 60,
+    )
     worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
     try:
         worker.execute_from_commandline()

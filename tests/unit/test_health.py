@@ -3,22 +3,23 @@ from workers.health import ProgressWatch
 
 def test_lag_without_progress_is_a_stall_after_the_threshold():
     watch = ProgressWatch(stall_seconds=60)
-    assert not watch.observe("p0", None, lag=5, now=0)
-    assert not watch.observe("p0", None, lag=5, now=59)
-    assert watch.observe("p0", None, lag=5, now=60)
+    assert not watch.stalled(watch.observe("p0", None, lag=5, now=0))
+    assert not watch.stalled(watch.observe("p0", None, lag=5, now=59))
+    assert watch.stalled(watch.observe("p0", None, lag=5, now=60))
+    assert watch.observe("p0", None, lag=5, now=900) == 900
 
 
 def test_progress_or_no_lag_resets_the_clock():
     watch = ProgressWatch(stall_seconds=60)
     watch.observe("p0", 10, lag=5, now=0)
-    assert not watch.observe("p0", 11, lag=5, now=70)  # committed moved
-    assert not watch.observe("p0", 11, lag=0, now=200)  # caught up
-    assert not watch.observe("p0", 11, lag=3, now=230)
-    assert watch.observe("p0", 11, lag=3, now=260)
+    assert watch.observe("p0", 11, lag=5, now=70) == 0  # committed moved
+    assert watch.observe("p0", 11, lag=0, now=200) == 0  # caught up
+    assert watch.observe("p0", 11, lag=3, now=230) == 0
+    assert watch.observe("p0", 11, lag=3, now=260) == 30
 
 
 def test_revoked_partitions_are_forgotten():
     watch = ProgressWatch(stall_seconds=60)
     watch.observe("p0", 1, lag=1, now=0)
     watch.keep_only(["p1"])
-    assert not watch.observe("p0", 1, lag=1, now=100)  # a fresh start, not a stall
+    assert watch.observe("p0", 1, lag=1, now=100) == 0  # a fresh start, not a stall
