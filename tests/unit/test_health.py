@@ -14,8 +14,8 @@ def test_progress_or_no_lag_resets_the_clock():
     watch.observe("p0", 10, lag=5, now=0)
     assert watch.observe("p0", 11, lag=5, now=70) == 0  # committed moved
     assert watch.observe("p0", 11, lag=0, now=200) == 0  # caught up
-    assert watch.observe("p0", 11, lag=3, now=230) == 0
-    assert watch.observe("p0", 11, lag=3, now=260) == 30
+    assert watch.observe("p0", 11, lag=3, now=230) == 30  # waiting since it caught up
+    assert watch.stalled(watch.observe("p0", 11, lag=3, now=260))
 
 
 def test_revoked_partitions_are_forgotten():
