@@ -184,7 +184,6 @@ class OutcomeReader:
             **client_config(settings, "chaos"),
             group_id=None,
             auto_offset_reset="earliest",
-            isolation_level="read_committed",
         )
 
     def poll(self, seconds: float) -> None:

@@ -83,18 +83,10 @@ def _topic_prefix(name: str, raw: str) -> str:
 
 
 def _choice(*options: str) -> Callable[[str, str], str]:
+    """One of `options`, whatever the case written (options are all lower or all upper)."""
+
     def parse(name: str, raw: str) -> str:
-        value = raw.strip().lower()
-        if value not in options:
-            raise ConfigError(name, raw, f"expected one of {', '.join(options)}")
-        return value
-
-    return parse
-
-
-def _choice_upper(*options: str) -> Callable[[str, str], str]:
-    def parse(name: str, raw: str) -> str:
-        value = raw.strip().upper()
+        value = raw.strip().upper() if options[0].isupper() else raw.strip().lower()
         if value not in options:
             raise ConfigError(name, raw, f"expected one of {', '.join(options)}")
         return value
@@ -142,12 +134,12 @@ class Settings:
     store: str = _setting("rocksdb", _choice("rocksdb", "memory"), "table store: rocksdb or memory")
     kafka_security_protocol: str = _setting(
         "PLAINTEXT",
-        _choice_upper("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+        _choice("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
         "how to reach Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
     )
     kafka_sasl_mechanism: str = _setting(
         "SCRAM-SHA-512",
-        _choice_upper("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+        _choice("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
         "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
     )
     kafka_sasl_username: str = _setting("", _text, "SASL user name (SASL_* protocols)")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +13,15 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka.partitioner import murmur2
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 from workers.broker import ensure_topics
 from workers.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy"))
 sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
+from chaos import Worker, committed_to_end, worker_env  # noqa: E402
 from launcher import LocalKafka, free_port  # noqa: E402
 
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
@@ -54,74 +53,19 @@ def kafka_bootstrap() -> Iterator[str]:
 def env(kafka_bootstrap: str, tmp_path: Path) -> dict[str, str]:
     """Environment for one test's newswire processes: its own topics, group and state."""
     prefix = f"t{uuid.uuid4().hex[:12]}"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-    values = {
-        **base,
-        "NEWSWIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "NEWSWIRE_TOPIC_PREFIX": prefix,
-        "NEWSWIRE_APP_ID": prefix,
-        "NEWSWIRE_DATA_DIR": str(tmp_path / "state"),
-        "NEWSWIRE_METRICS_PORT": str(free_port()),
-        "NEWSWIRE_PARTITIONS": "4",
-        "NEWSWIRE_MAX_BODY_BYTES": "20000",
-        "NEWSWIRE_SESSION_TIMEOUT_SECONDS": "8",
-    }
+    values = worker_env(
+        kafka_bootstrap,
+        prefix,
+        tmp_path / "state",
+        NEWSWIRE_MAX_BODY_BYTES="20000",
+        NEWSWIRE_SESSION_TIMEOUT_SECONDS="8",
+    )
     ensure_topics(settings_of(values))
     return values
 
 
 def settings_of(env: dict[str, str]) -> Settings:
     return Settings.from_env(env)
-
-
-class Worker:
-    """One `newswire worker` process, killable the hard way."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Worker:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [NEWSWIRE, "worker"],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no final commit."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def wait_ready(self, timeout: float = 90.0) -> Worker:
-        """Block until the worker has joined its group and finished recovery."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "Worker ready" in self.log.read_text(errors="replace"):
-                return self
-            assert self.proc is not None and self.proc.poll() is None, "the worker exited"
-            time.sleep(0.3)
-        raise AssertionError(f"worker not ready after {timeout:.0f}s; see {self.log}")
-
-    def stop(self) -> int | None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode if self.proc else None
-
-    def metrics(self) -> str:
-        url = f"http://127.0.0.1:{self.env['NEWSWIRE_METRICS_PORT']}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode()
 
 
 class WorkerPool:
@@ -176,27 +120,12 @@ def wait_committed(env: dict[str, str]) -> Callable[[], None]:
     """Block until the worker group has committed every raw and prepared offset."""
 
     def wait(timeout: float = 60.0) -> None:
-        t = settings_of(env).topics
-        consumer = KafkaConsumer(
-            bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"],
-            group_id=env["NEWSWIRE_APP_ID"],
-            enable_auto_commit=False,
-        )
-        try:
-            tps = [
-                TopicPartition(topic, p)
-                for topic in (t.raw, t.prepared)
-                for p in consumer.partitions_for_topic(topic) or ()
-            ]
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                ends = consumer.end_offsets(tps)
-                if all((consumer.committed(tp) or 0) >= ends[tp] for tp in tps):
-                    return
-                time.sleep(0.5)
-            raise AssertionError("the worker did not commit its offsets in time")
-        finally:
-            consumer.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if committed_to_end(settings_of(env)):
+                return
+            time.sleep(0.5)
+        raise AssertionError("the worker did not commit its offsets in time")
 
     return wait
 

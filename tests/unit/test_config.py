@@ -57,3 +57,51 @@ def test_every_setting_is_described():
     described = {name for name, _, _ in Settings.describe()}
     assert "NEWSWIRE_KAFKA_BOOTSTRAP" in described
     assert all(doc for _, _, doc in Settings.describe())
+
+
+SASL = {
+    "NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+    "NEWSWIRE_KAFKA_SASL_MECHANISM": "plain",
+    "NEWSWIRE_KAFKA_SASL_USERNAME": "wire",
+    "NEWSWIRE_KAFKA_SASL_PASSWORD": "hunter2-secret",
+}
+
+
+def test_security_settings_and_their_client_configs():
+    from workers.broker import client_config, faust_credentials
+
+    s = Settings.from_env(SASL)
+    assert (s.kafka_security_protocol, s.kafka_sasl_mechanism) == ("SASL_SSL", "PLAIN")
+    config = client_config(s, "test")
+    assert config["security_protocol"] == "SASL_SSL"
+    assert config["sasl_plain_username"] == "wire"
+    assert config["ssl_context"] is not None  # system CAs
+    credentials = faust_credentials(s)
+    assert credentials.protocol.value == "SASL_SSL"
+    assert credentials.mechanism.value == "PLAIN"
+    assert faust_credentials(Settings.from_env({})) is None
+
+
+def test_the_password_stays_out_of_repr_and_errors():
+    s = Settings.from_env(SASL)
+    assert "hunter2" not in repr(s)
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({**SASL, "NEWSWIRE_KAFKA_SASL_PASSWORD": "   "})
+    assert "NEWSWIRE_KAFKA_SASL_PASSWORD" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"NEWSWIRE_KAFKA_SASL_USERNAME": None}, "NEWSWIRE_KAFKA_SASL_USERNAME"),
+        ({"NEWSWIRE_KAFKA_SASL_PASSWORD": None}, "NEWSWIRE_KAFKA_SASL_PASSWORD"),
+        ({"NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "TLS"}, "NEWSWIRE_KAFKA_SECURITY_PROTOCOL"),
+        ({"NEWSWIRE_KAFKA_SSL_CAFILE": "/no/such/ca.pem"}, "NEWSWIRE_KAFKA_SSL_CAFILE"),
+        ({"NEWSWIRE_KAFKA_SSL_CERTFILE": __file__}, "NEWSWIRE_KAFKA_SSL_KEYFILE"),
+    ],
+)
+def test_incomplete_security_settings_are_refused(change, variable):
+    env = {**SASL, **change}
+    env = {k: v for k, v in env.items() if v is not None}
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env(env)
