@@ -63,25 +63,28 @@ def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCr
     return faust.SSLCredentials(context) if context is not None else None
 
 
-class _AuthFailures(logging.Handler):
-    """Keeps what kafka-python logs of a refused login: it raises only a bootstrap timeout."""
+class _Refusals(logging.Handler):
+    """Keeps what kafka-python logs of a refused login or an unverifiable certificate: it
+    raises only a bootstrap timeout for both."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.refused = False
+        super().__init__(logging.WARNING)
+        self.login = self.certificate = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.refused |= "AuthenticationFailed" in record.getMessage()
+        message = record.getMessage()
+        self.login |= "AuthenticationFailed" in message
+        self.certificate |= "CERTIFICATE_VERIFY_FAILED" in message
 
 
 @contextmanager
 def talking_to(settings: Settings) -> Iterator[None]:
     """Turn a kafka-python error in the block into a `BrokerError` that says in words why."""
-    watch = _AuthFailures()
+    watch = _Refusals()
     logger = logging.getLogger("kafka")
     saved = logger.level, logger.propagate
-    if logger.getEffectiveLevel() > logging.ERROR:  # silenced: hear errors, pass none on
-        logger.setLevel(logging.ERROR)
+    if logger.getEffectiveLevel() > logging.WARNING:  # silenced: hear them, pass none on
+        logger.setLevel(logging.WARNING)
         logger.propagate = False
     logger.addHandler(watch)
     try:
@@ -90,8 +93,13 @@ def talking_to(settings: Settings) -> Iterator[None]:
         name = type(exc).__name__
         login = f"login of {settings.kafka_sasl_username!r} ({settings.kafka_sasl_mechanism})"
         sasl = settings.kafka_security_protocol.startswith("SASL_")
-        if watch.refused or "AuthenticationFailed" in name:
+        if watch.login or "AuthenticationFailed" in name:
             reason = f"{login} refused: check the user and password"
+        elif watch.certificate:
+            reason = (
+                "the broker's TLS certificate could not be verified "
+                "(NEWSWIRE_KAFKA_SSL_CAFILE names the CA that signed it)"
+            )
         elif name in ("NoBrokersAvailable", "KafkaTimeoutError", "KafkaConnectionError"):
             # A refused login often shows only as a dropped connection.
             reason = "no broker answered (is Kafka running there? is the address right?)"

@@ -101,12 +101,15 @@ class LocalKafka:
         data_dir: Path | str | None = None,
         extra_config: dict[str, str] | None = None,
         sasl_users: dict[str, str] | None = None,
+        tls: bool = False,
     ) -> None:
-        """`sasl_users` (name: password) adds a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-512)."""
+        """`sasl_users` (name: password) adds a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-512);
+        `tls` an SSL listener with a certificate from a throwaway CA (`ca_file`; needs openssl)."""
         self.port = port or free_port()
         self.controller_port = free_port()
         self.sasl_users = sasl_users or {}
         self.sasl_port = free_port() if self.sasl_users else None
+        self.tls_port = free_port() if tls else None
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="newswire-kafka-"))
         self.extra_config = extra_config or {}
@@ -121,6 +124,17 @@ class LocalKafka:
         if self.sasl_port is None:
             raise ValueError("this broker has no SASL listener (pass sasl_users)")
         return f"127.0.0.1:{self.sasl_port}"
+
+    @property
+    def tls_bootstrap(self) -> str:
+        if self.tls_port is None:
+            raise ValueError("this broker has no SSL listener (pass tls=True)")
+        return f"127.0.0.1:{self.tls_port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA that signed the SSL listener's certificate (for clients to verify it)."""
+        return self.data_dir / "tls" / "ca.pem"
 
     @property
     def log_file(self) -> Path:
@@ -166,11 +180,40 @@ class LocalKafka:
                     f"{login}.scram.ScramLoginModule required;"
                 ),
             }
+        if self.tls_port is not None:
+            props["listeners"] += f",SSL://127.0.0.1:{self.tls_port}"
+            props["advertised.listeners"] += f",SSL://127.0.0.1:{self.tls_port}"
+            props["listener.security.protocol.map"] += ",SSL:SSL"
+            props |= {
+                "listener.name.ssl.ssl.keystore.type": "PEM",
+                "listener.name.ssl.ssl.keystore.location": str(self._make_certificate()),
+            }
         props.update(self.extra_config)
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         (self.data_dir / "log4j2.properties").write_text(LOG4J2.format(log=self.log_file))
         return path
+
+    def _make_certificate(self) -> Path:
+        """A CA and a certificate for 127.0.0.1 signed by it; returns the key+chain PEM."""
+        tls = self.data_dir / "tls"
+        keystore = tls / "server-keystore.pem"
+        if keystore.exists():
+            return keystore
+        tls.mkdir(parents=True, exist_ok=True)
+        (tls / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        for args in (
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+             "-out", "ca.pem", "-days", "7", "-subj", "/CN=newswire local CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+             "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", "server.pem", "-days", "7", "-extfile", "san.cnf"],
+        ):  # fmt: skip
+            subprocess.run(["openssl", *args], cwd=tls, check=True, capture_output=True)
+        pem = [tls / "server.key", tls / "server.pem", tls / "ca.pem"]
+        keystore.write_text("".join(path.read_text() for path in pem))
+        return keystore
 
     def _java(self, main: str, *args: str) -> list[str]:
         java = shutil.which("java")

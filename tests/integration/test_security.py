@@ -1,5 +1,6 @@
-"""SASL on a real broker: the worker and the producer log in with good credentials, and
-fail fast with a clear message (and no secret in their output) with bad ones."""
+"""SASL and TLS on a real broker: the worker and the producer log in with good credentials
+and fail fast with a clear message (and no secret in their output) with bad ones; over TLS
+they verify the broker's certificate."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ USER, PASSWORD = "newswire", "s3cret-Pa55word"
 
 @pytest.fixture(scope="module")
 def sasl_kafka() -> Iterator[LocalKafka]:
-    with LocalKafka(sasl_users={USER: PASSWORD}) as kafka:
+    with LocalKafka(sasl_users={USER: PASSWORD}, tls=True) as kafka:
         yield kafka
 
 
@@ -44,9 +45,23 @@ def sasl_env(kafka: LocalKafka, tmp_path: Path, mechanism: str, password: str) -
     )
 
 
-@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
+def tls_env(kafka: LocalKafka, tmp_path: Path, **extra: str) -> dict[str, str]:
+    prefix = f"s{uuid.uuid4().hex[:10]}"
+    return worker_env(
+        kafka.tls_bootstrap,
+        prefix,
+        tmp_path / "state",
+        NEWSWIRE_KAFKA_SECURITY_PROTOCOL="SSL",
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN", "TLS"])
 def test_good_credentials_carry_a_story_end_to_end(sasl_kafka, tmp_path, mechanism):
-    env = sasl_env(sasl_kafka, tmp_path, mechanism, PASSWORD)
+    if mechanism == "TLS":
+        env = tls_env(sasl_kafka, tmp_path, NEWSWIRE_KAFKA_SSL_CAFILE=str(sasl_kafka.ca_file))
+    else:
+        env = sasl_env(sasl_kafka, tmp_path, mechanism, PASSWORD)
     settings = Settings.from_env(env)
     ensure_topics(settings)
     story = tmp_path / "story.jsonl"
@@ -90,3 +105,12 @@ def test_a_sasl_protocol_without_credentials_is_a_config_error(sasl_kafka, tmp_p
     assert result.returncode != 0
     assert "NEWSWIRE_KAFKA_SASL_PASSWORD" in result.stderr
     assert "required with SASL_PLAINTEXT" in result.stderr
+
+
+def test_tls_refuses_a_broker_it_cannot_verify(sasl_kafka, tmp_path):
+    env = tls_env(sasl_kafka, tmp_path)  # system CAs: the local CA is not among them
+    result = subprocess.run(
+        [NEWSWIRE, "produce", "-"], env=env, input="", capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "TLS certificate could not be verified" in result.stderr
