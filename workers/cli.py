@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     # kafka-python narrates every connection at INFO and retries at ERROR; our own
     # messages say what matters (e.g. "no broker answered").
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    # Under load Faust warns for every changelog flush ("producer buffer full") and for
+    # every batch flush that outlasts its 50 ms timer: normal here, and thousands a minute.
+    logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
+    logging.getLogger("mode.timers").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env(os.environ)
         return COMMANDS[args.command](settings, args)
