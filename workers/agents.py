@@ -31,7 +31,7 @@ from faust import StreamT, Table
 from faust.types import EventT, Message
 
 from workers.app import Wiring
-from workers.delivery import BATCH_WAIT_SECONDS, InFlight, Send
+from workers.delivery import InFlight, Send
 from workers.errors import NewswireError
 from workers.health import ProgressWatch
 from workers.metrics import Metrics
@@ -76,23 +76,23 @@ def register_agents(
         if any(getattr(tp, "topic", None) == wiring.prepared.get_topic_name() for tp in assigned):
             needs_scan = True
 
-    in_flight: dict[str, InFlight] = {}
-
     @app.agent(wiring.raw, name="prepare")
     async def prepare(stream: StreamT[bytes]) -> None:
-        batch = in_flight["prepare"] = InFlight(stream, metrics)
-        async for event in stream.noack().events():
-            metrics.stories_in.inc()
-            value = event.value if event.value is not None else b""
-            prepared = pipeline.prepare(value, event.key, _origin(event.message))
-            await batch.add(
-                event, [Send(wiring.prepared, prepared.key.encode(), prepared.to_bytes())]
-            )
+        async with InFlight(stream, metrics).flushing() as batch:
+            async for event in stream.noack().events():
+                metrics.stories_in.inc()
+                value = event.value if event.value is not None else b""
+                prepared = pipeline.prepare(value, event.key, _origin(event.message))
+                sends = [Send(wiring.prepared, prepared.key.encode(), prepared.to_bytes())]
+                await batch.add(event, sends)
 
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
+        async with InFlight(stream, metrics).flushing() as batch:
+            await _decide(stream, batch)
+
+    async def _decide(stream: StreamT[bytes], batch: InFlight) -> None:
         nonlocal last_sweep, needs_scan, emitted
-        batch = in_flight["decide"] = InFlight(stream, metrics)
         # Index writes not yet in the table (their outcomes are in flight): decisions
         # see them first, so each decision sees every one before it.
         pending: dict[str, bytes] = {}
@@ -123,11 +123,6 @@ def register_agents(
                 last_sweep = time.monotonic()
                 await batch.flush()
                 _sweep(index, pipeline, metrics)
-
-    @app.timer(interval=BATCH_WAIT_SECONDS)
-    async def flush_batches() -> None:
-        for batch in in_flight.values():
-            await batch.flush_if_due()
 
     watch = ProgressWatch()
     reported: set[object] = set()  # stalled partitions already logged

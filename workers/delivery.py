@@ -15,7 +15,8 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from faust import StreamT
@@ -73,8 +74,10 @@ async def _send(send: Send) -> object:
 class InFlight:
     """Events whose messages are not yet acknowledged by the broker, sent as one batch.
 
-    `add` is called by the agent, `flush_if_due` by a timer; flushes run one at a
-    time and in order. After delivery each event's `done` callback runs (with the
+    `add` is called by the agent, and `flush_periodically` runs beside it (a task
+    of the agent's, not a Faust timer: timers stop as soon as the worker begins to
+    stop, and Faust then waits for these very events to be acknowledged); flushes
+    run one at a time and in order. After delivery each event's `done` callback runs (with the
     batch's last event as Faust's current event, so table writes find their
     partition), then the events are acknowledged to Faust.
     """
@@ -100,9 +103,20 @@ class InFlight:
         if len(self.events) >= BATCH:
             await self.flush()
 
-    async def flush_if_due(self) -> None:
-        if self.events and time.monotonic() - self.opened >= BATCH_WAIT_SECONDS:
-            await self.flush()
+    async def flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(BATCH_WAIT_SECONDS)
+            if self.events and time.monotonic() - self.opened >= BATCH_WAIT_SECONDS:
+                await self.flush()
+
+    @asynccontextmanager
+    async def flushing(self) -> AsyncIterator[InFlight]:
+        """The batch, flushed every BATCH_WAIT_SECONDS while the block runs."""
+        flusher = asyncio.ensure_future(self.flush_periodically())
+        try:
+            yield self
+        finally:
+            flusher.cancel()
 
     async def flush(self) -> None:
         async with self.lock:
