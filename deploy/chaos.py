@@ -268,7 +268,9 @@ def fault_restart(run: Run, progress: Callable[[float], None]) -> None:
     progress(1 / 3)
     run.say("graceful restart of the worker")
     code = run.workers[0].stop()
-    run.say(f"worker exited with {code}")
+    if code != 0:  # stop() kills a worker that has not stopped after 40 s
+        raise RuntimeError(f"the worker did not stop cleanly (exit code {code})")
+    run.say("worker stopped cleanly")
     run.start_worker("w0").wait_ready(RECOVERY_SECONDS)
 
 
