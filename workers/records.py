@@ -8,7 +8,7 @@ Each outcome carries ``kind`` so a consumer of any topic (or of the offline
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -164,17 +164,20 @@ def dead_letter(
     )
 
 
-def _drop_none(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, list):
-        return [_drop_none(v) for v in obj]
-    return obj
-
-
 def _plain(event: Outcome) -> dict[str, Any]:
-    """An event as JSON-ready data; absent optional fields are left out rather than null."""
-    return _drop_none(asdict(event))
+    """An event as JSON-ready data; absent optional fields are left out rather than null.
+
+    Nested records are left to orjson, which serialises dataclasses natively (far
+    faster than `dataclasses.asdict`); the one optional nested field is an entity's
+    `canonical`.
+    """
+    data = {k: v for k, v in vars(event).items() if v is not None}
+    if "entities" in data:
+        data["entities"] = [
+            e if e.canonical is not None else {k: v for k, v in vars(e).items() if v is not None}
+            for e in data["entities"]
+        ]
+    return data
 
 
 def dumps(event: Outcome) -> bytes:

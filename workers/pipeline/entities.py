@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -188,13 +188,29 @@ def _link_surnames(text: str, found: list[Entity]) -> list[Entity]:
     if not surnames:
         return found
     taken = _Spans((e.start, e.end) for e in found)
-    pattern = re.compile(r"(?<![\w\-])(?:" + "|".join(map(re.escape, surnames)) + r")(?![\w\-])")
     extra = [
-        Entity(text=m.group(), type=PERSON, start=m.start(), end=m.end())
-        for m in pattern.finditer(text)
-        if not taken.overlaps(m.start(), m.end())
+        Entity(text=name, type=PERSON, start=start, end=start + len(name))
+        for name in surnames
+        for start in _whole_word_at(text, name)
+        if not taken.overlaps(start, start + len(name))
     ]
     return found + extra
+
+
+def _whole_word_at(text: str, word: str) -> Iterator[int]:
+    """Where `word` occurs in `text` as a whole word (str.find: no regex built per story)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if not (start and _in_word(text[start - 1])) and not (
+            end < len(text) and _in_word(text[end])
+        ):
+            yield start
+        start = text.find(word, end)
+
+
+def _in_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-"
 
 
 class _Spans:

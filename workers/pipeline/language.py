@@ -7,6 +7,7 @@ Malay on short paragraphs) and may replace it with a trained identifier.
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 
 UNDETERMINED = "und"
@@ -38,27 +39,36 @@ MALAY = frozenset(
     "kerana boleh sahaja iaitu selepas ialah daripada manakala bahawa kerajaan berkata "
     "turut sebanyak mahupun".split()
 )
-SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ar", re.compile(r"[\u0600-\u06ff]")),
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff]")),
-    ("ru", re.compile(r"[\u0400-\u04ff]")),
-    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+SCRIPTS: tuple[tuple[str, str], ...] = (
+    ("ar", "\u0600-\u06ff"),
+    ("ja", "\u3040-\u30ff"),
+    ("ko", "\uac00-\ud7af"),
+    ("zh", "\u4e00-\u9fff"),
+    ("ru", "\u0400-\u04ff"),
+    ("th", "\u0e00-\u0e7f"),
 )
-_WORD = re.compile(r"[^\W\d_]+")
+_SCRIPT = {code: re.compile(f"[{chars}]") for code, chars in SCRIPTS}
+_ANY_SCRIPT = re.compile("[" + "".join(chars for _, chars in SCRIPTS) + "]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Punctuation becomes a space, so that words split on whitespace alone (a regex
+# over every word costs several times more).
+_QUOTES_DASHES = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u2014\u2013\u2026"
+_UNPUNCT = str.maketrans(dict.fromkeys(string.punctuation + _QUOTES_DASHES, " "))
 SAMPLE_CHARS = 3000  # enough text to decide; longer bodies are not read further
 
 
 def detect_language(text: str) -> str:
     """ISO 639-1 code, or ``und`` when nothing is recognised."""
     sample = text[:SAMPLE_CHARS]
-    letters = sum(1 for ch in sample if ch.isalpha()) or 1
-    for code, script in SCRIPTS:
-        if len(script.findall(sample)) > letters * 0.1:
-            # Japanese text mixes kana with Han characters: kana decides.
-            return code
-    words = Counter(w.lower() for w in _WORD.findall(sample))
+    if not sample.isascii():
+        scripted = "".join(_ANY_SCRIPT.findall(sample))
+        if scripted:
+            letters = len(_LETTER.findall(sample)) or 1
+            for code, script in _SCRIPT.items():
+                if len(script.findall(scripted)) > letters * 0.1:
+                    # Japanese text mixes kana with Han characters: kana decides.
+                    return code
+    words = Counter(sample.lower().translate(_UNPUNCT).split())
     scores = {lang: sum(words[w] for w in stop) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best] < 2:
