@@ -31,12 +31,13 @@ from faust import StreamT, Table
 from faust.types import EventT, Message
 
 from workers.app import Wiring
+from workers.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
 from workers.delivery import InFlight, Send
 from workers.errors import NewswireError
 from workers.health import ProgressWatch
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
-from workers.pipeline.dedupe import entry_time, expired
+from workers.pipeline.dedupe import BAND_PREFIX, Deduper, entry_time, expired
 from workers.records import ORIGIN_HEADER, Origin, Outcome, Prepared, Rejection, dumps
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,14 @@ LAG_SECONDS = 5.0
 def register_agents(
     wiring: Wiring,
     pipeline: Pipeline,
+    buckets: BucketStore,
     metrics: Metrics,
     emitted_since: Callable[[float], set[str]],
     stall_restart_seconds: float = 0.0,
 ) -> None:
     """Attach the agents and timers to the app.
 
+    `buckets` holds the index's LSH buckets, derived from the table (workers/buckets.py);
     `emitted_since(t)` returns the origins of outcomes emitted since epoch time t;
     a partition stalled for `stall_restart_seconds` (0: never) stops the worker.
     """
@@ -88,7 +91,8 @@ def register_agents(
 
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
-        async with InFlight(stream, metrics).flushing() as batch:
+        marked = partial(_mark, index, buckets)
+        async with InFlight(stream, metrics, after=marked).flushing() as batch:
             await _decide(stream, batch)
 
     async def _decide(stream: StreamT[bytes], batch: InFlight) -> None:
@@ -96,13 +100,14 @@ def register_agents(
         # Index writes not yet in the table (their outcomes are in flight): decisions
         # see them first, so each decision sees every one before it.
         pending: dict[str, bytes] = {}
-        lookup = partial(_lookup, pending, index)
+        lookup = partial(_lookup, pending, index, buckets)
         async for event in stream.noack().events():
             if needs_scan:
                 needs_scan = False
                 await batch.flush()
                 pending.clear()  # written, or left from an earlier assignment
                 emitted = await _scan(emitted_since, event.message.timestamp)
+                await _reconcile(index, buckets, pipeline.deduper)
             prepared = _prepared(event, pipeline)
             decision = pipeline.decide(prepared, lookup)
             pending.update(decision.writes)
@@ -117,12 +122,14 @@ def register_agents(
                 headers = [(ORIGIN_HEADER, prepared.origin_ref.encode())]
                 key = (outcome.id or prepared.origin_ref).encode()
                 sends = [Send(outputs[outcome.kind], key, dumps(outcome), headers)]
-            done = partial(_record, index, pending, decision.writes, metrics, outcome, prepared)
+            done = partial(
+                _record, index, buckets, pending, decision.writes, metrics, outcome, prepared
+            )
             await batch.add(event, sends, done)
             if time.monotonic() - last_sweep > SWEEP_SECONDS:
                 last_sweep = time.monotonic()
                 await batch.flush()
-                _sweep(index, pipeline, metrics)
+                _sweep(index, buckets, pipeline, metrics)
 
     watch = ProgressWatch()
     reported: set[object] = set()  # stalled partitions already logged
@@ -169,24 +176,57 @@ def register_agents(
 
 def _record(
     index: Table,
+    buckets: BucketStore,
     pending: dict[str, bytes],
     writes: dict[str, bytes],
     metrics: Metrics,
     outcome: Outcome | None,
     prepared: Prepared,
 ) -> None:
-    """Once a decision's outcome is acknowledged: write its index entries, count it."""
+    """Once a decision's outcome is acknowledged: write its index entries, count it.
+
+    Buckets first: whatever a crash cuts short, every story in the table is in its
+    buckets (a bucket member with no story is skipped at lookup).
+    """
+    buckets.apply({k: v for k, v in writes.items() if k.startswith(BAND_PREFIX)})
     for key, value in writes.items():
-        index[key.encode()] = value
+        if not key.startswith(BAND_PREFIX):
+            index[key.encode()] = value
         if pending.get(key) is value:  # no later decision has written it since
             del pending[key]
     if outcome is not None:
         metrics.observe_outcome(outcome, time.time() - prepared.received)
 
 
-def _lookup(pending: dict[str, bytes], index: Table, key: str) -> bytes | None:
-    """The index as the batch sees it: its own writes first, then the table."""
-    return pending[key] if key in pending else index.get(key.encode())
+def _mark(index: Table, buckets: BucketStore) -> None:
+    """After a batch's writes: the same new token in the buckets, then in the table."""
+    token = new_token()
+    buckets.mark(token)
+    index[TOKEN_KEY.encode()] = token
+
+
+async def _reconcile(index: Table, buckets: BucketStore, deduper: Deduper) -> None:
+    """Rebuild the buckets from the table's stories unless both hold the same token."""
+    token = index.get(TOKEN_KEY.encode())
+    if token is not None and token == buckets.token:
+        return
+    started = time.monotonic()
+    stories = stories_oldest_first(index.items())
+    log.info("dedupe index: rebuilding the near-duplicate buckets of %d stories", len(stories))
+    for done in buckets.rebuild(deduper, stories, index.get):
+        log.info("dedupe index: %d of %d stories in their buckets", done, len(stories))
+        await asyncio.sleep(0)  # heartbeats and metrics go on
+    _mark(index, buckets)
+    log.info("dedupe index: buckets rebuilt in %.1f s", time.monotonic() - started)
+
+
+def _lookup(
+    pending: dict[str, bytes], index: Table, buckets: BucketStore, key: str
+) -> bytes | None:
+    """The index as the batch sees it: its own writes first, then the buckets or the table."""
+    if key in pending:
+        return pending[key]
+    return buckets.get(key) if key.startswith(BAND_PREFIX) else index.get(key.encode())
 
 
 def _prepared(event: EventT, pipeline: Pipeline) -> Prepared:
@@ -216,12 +256,25 @@ async def _scan(emitted_since: Callable[[float], set[str]], first: float | None)
     return origins
 
 
-def _sweep(index: Table, pipeline: Pipeline, metrics: Metrics) -> None:
-    """Delete expired and surplus index entries (tombstones go to the changelog)."""
-    entries = [(key, entry_time(key.decode(), value)) for key, value in index.items()]
-    doomed = expired(entries, time.time(), pipeline.opts.dedupe)
+def _sweep(index: Table, buckets: BucketStore, pipeline: Pipeline, metrics: Metrics) -> None:
+    """Delete expired and surplus index entries (tombstones go to the changelog), then
+    the buckets whose every member is gone."""
+    now = time.time()
+    entries = [
+        (key, entry_time(key.decode(), value))
+        for key, value in index.items()
+        if not key.startswith(TOKEN_KEY.encode())
+    ]
+    doomed = expired(entries, now, pipeline.opts.dedupe)
     for key in doomed:
         del index[key]
+    gone = set(doomed)
+    # A bucket's time is its newest member's: older than every story kept, it holds none.
+    oldest = min((seen for key, seen in entries if key not in gone), default=now)
+    dropped, kept = buckets.sweep(oldest)
     metrics.index_entries.set(len(entries) - len(doomed))
-    if doomed:
-        log.info("dedupe index: dropped %d of %d entries", len(doomed), len(entries))
+    if doomed or dropped:
+        log.info(
+            "dedupe index: dropped %d of %d entries, %d of %d buckets",
+            len(doomed), len(entries), dropped, dropped + kept,
+        )  # fmt: skip

@@ -79,12 +79,15 @@ class InFlight:
     stop, and Faust then waits for these very events to be acknowledged); flushes
     run one at a time and in order. After delivery each event's `done` callback runs (with the
     batch's last event as Faust's current event, so table writes find their
-    partition), then the events are acknowledged to Faust.
+    partition), then `after`, then the events are acknowledged to Faust.
     """
 
-    def __init__(self, stream: StreamT, metrics: Metrics) -> None:
+    def __init__(
+        self, stream: StreamT, metrics: Metrics, after: Callable[[], None] | None = None
+    ) -> None:
         self.stream = stream
         self.metrics = metrics
+        self.after = after
         self.lock = asyncio.Lock()
         self.events: list[EventT] = []
         self.sends: list[Send] = []
@@ -128,5 +131,7 @@ class InFlight:
             _current_event.set(weakref.ref(events[-1]))
             for callback in done:
                 callback()
+            if self.after is not None:
+                self.after()
             for event in events:
                 await self.stream.ack(event)

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from workers.agents import register_agents
 from workers.app import create_app
 from workers.broker import emitted_origins, ensure_topics
+from workers.buckets import BucketStore
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.metrics import Metrics
@@ -33,9 +34,12 @@ def run_worker(settings: Settings) -> int:
         log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     wiring = create_app(settings)
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
+    on_disk = settings.store == "rocksdb"
+    buckets = BucketStore(settings.data_dir / f"{settings.app_id}-buckets" if on_disk else None)
     register_agents(
         wiring,
         pipeline,
+        buckets,
         metrics,
         lambda since: emitted_origins(settings, since),
         stall_restart_seconds=settings.stall_restart_minutes * 60,
@@ -45,4 +49,6 @@ def run_worker(settings: Settings) -> int:
         worker.execute_from_commandline()
     except SystemExit as exc:
         return int(exc.code or 0)
+    finally:
+        buckets.close()
     return 0

@@ -37,6 +37,9 @@ from workers.pipeline.neardup import (
 from workers.pipeline.normalize import fold_chars
 
 Lookup = Callable[[str], bytes | None]
+# Keys of LSH buckets: derived from the stories' entries, so the worker keeps them
+# out of the changelogged table (workers/buckets.py).
+BAND_PREFIX = "band:"
 Writes = dict[str, bytes]
 
 
@@ -112,21 +115,13 @@ class Deduper:
         writes: Writes = {}
         verdict = Verdict("new", story_id, _cluster_id(story_id), writes)
         if cand.signature is not None:
-            buckets = {
-                f"band:{band}": _members(lookup(f"band:{band}"))
-                for band in self.hasher.band_keys(cand.signature)
-            }
+            buckets = self._buckets(lookup, cand.signature)
             match = self._nearest(lookup, cand.signature, buckets, now)
             if match is not None:
                 near, sim = match
                 verdict = Verdict("duplicate", near["c"], near["k"], writes, "near", sim)
             new_entry |= {"n": cand.signature.size, "s": cand.signature.to_text()}
-            keep = 1 - self.opts.max_per_band
-            head = struct.pack("<d", now) + bytes.fromhex(cand.fingerprint)
-            for bucket, members in buckets.items():
-                # Members whose entry expired or was evicted are skipped at lookup and
-                # pushed out here by newer ones; the bucket itself expires with its time.
-                writes[bucket] = head + b"".join(members[keep:][::-1])
+            writes |= self._joined(buckets, cand.fingerprint, now)
         new_entry |= {"c": verdict.canonical_id, "k": verdict.cluster_id}
         writes[key] = orjson.dumps(new_entry)
         return verdict
@@ -149,6 +144,35 @@ class Deduper:
             ):
                 best = (entry, round(sim.jaccard, 3))
         return best
+
+    def _buckets(self, lookup: Lookup, sig: Signature) -> dict[str, list[bytes]]:
+        """The LSH buckets of a signature, each with its members, oldest first."""
+        return {
+            f"{BAND_PREFIX}{band}": _members(lookup(f"{BAND_PREFIX}{band}"))
+            for band in self.hasher.band_keys(sig)
+        }
+
+    def _joined(self, buckets: dict[str, list[bytes]], fingerprint: str, now: float) -> Writes:
+        """The buckets with this story added as their newest member."""
+        # Members whose entry expired or was evicted are skipped at lookup and pushed
+        # out here by newer ones; the bucket itself expires with its time.
+        keep = 1 - self.opts.max_per_band
+        head = struct.pack("<d", now) + bytes.fromhex(fingerprint)
+        return {
+            bucket: head + b"".join(members[keep:][::-1]) for bucket, members in buckets.items()
+        }
+
+    def bucket_writes(self, lookup: Lookup, key: str, value: bytes) -> Writes:
+        """The bucket writes that indexed the story stored under `key` (an ``fp:`` entry).
+
+        Applied in the order the stories were first seen, they rebuild the buckets
+        from the stories alone.
+        """
+        entry = orjson.loads(value)
+        if "s" not in entry:
+            return {}
+        sig = Signature.from_text(entry["s"], entry["n"])
+        return self._joined(self._buckets(lookup, sig), key.removeprefix("fp:"), entry["t"])
 
     def decide_rejected(self, lookup: Lookup, origin_ref: str, now: float) -> Verdict:
         """A dead letter is emitted once per raw message: only replays are caught."""
