@@ -17,12 +17,16 @@ INDEX_TABLE = "dedupe-index"
 DECIDE_PARTITIONS = 1
 # RocksDB for the table store: 10 bloom bits per key (Faust's default of 3 lets
 # about one lookup in six of an absent LSH bucket read from disk) and a block
-# cache of 256 MiB rather than Faust's 2 GiB, so that memory stays bounded.
-# Each decision writes ~33 index entries to the table's changelog: batches of
-# 16 KB (Faust's default) and no linger make that one produce request per handful.
+# cache of 128 MiB rather than Faust's 2 GiB, so that memory stays bounded.
+# Outcomes and prepared records are produced in batches of up to 512 KB after a
+# linger of 5 ms: Faust's default of 16 KB and no linger is a request per handful.
 PRODUCER_BATCH_BYTES = 512 * 1024
 PRODUCER_LINGER_SECONDS = 0.005
-ROCKSDB_OPTIONS = {"bloom_filter_size": 10, "block_cache_size": 256 * 1024**2}
+ROCKSDB_OPTIONS = {"bloom_filter_size": 10, "block_cache_size": 128 * 1024**2}
+# Bytes fetched per partition and request. Faust's 1 MiB is ~200 prepared records
+# (each carries its story), and the next fetch waits for those to be consumed: the
+# decide agent spent two thirds of its time idle. Measured in docs/BENCHMARKS.md.
+FETCH_BYTES = 8 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ def create_app(settings: Settings) -> Wiring:
         producer_acks=-1,
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
         producer_linger=PRODUCER_LINGER_SECONDS,
+        consumer_max_fetch_size=FETCH_BYTES,
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 4),
         # No standby copies of the table on other workers: a new owner restores it from
