@@ -7,14 +7,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
 
-.PHONY: help venv kafka-jars test unit integration lint format run eval bench chaos soak clean
+.PHONY: help venv kafka-jars test unit integration lint format run eval bench bench-index chaos soak clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
 	@echo "make test         lint, then the whole test suite (integration tests on a real broker)"
 	@echo "make unit         unit tests only (no broker)"
 	@echo "make eval         quality on the labelled corpora (dedupe: newswire beside datasketch)"
-	@echo "make bench        single-core speed of the pure stages; dedupe cost as the index grows"
+	@echo "make bench        newswire bench on a local broker: passthrough, 1 and 2 workers, latency, stages"
+	@echo "make bench-index  dedupe decision cost as the index grows to 1,000,000 stories"
 	@echo "make chaos        fault scenarios on real workers and a local broker: missing/doubled (long)"
 	@echo "make soak         1,000,000 stories through one worker, RSS and state on disk sampled (hours)"
 	@echo "make lint|format  ruff check / ruff format"
@@ -55,7 +56,10 @@ run: venv kafka-jars
 eval: venv
 	$(BIN)/python -m workers.evaluation.dedupe
 
-bench: venv
+bench: venv kafka-jars
+	$(BIN)/python deploy/bench.py $(BENCH_ARGS)
+
+bench-index: venv
 	$(BIN)/python -m workers.benchmark
 
 chaos: venv kafka-jars

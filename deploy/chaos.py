@@ -15,15 +15,10 @@ Exits 1 if any scenario has a missing or doubled message.
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,21 +26,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 
-from launcher import LocalKafka, free_port  # noqa: E402
+from launcher import LocalKafka  # noqa: E402
 
-from workers.benchmark import synthetic_stories  # noqa: E402
+from workers.benchmark import wire_messages  # noqa: E402
 from workers.broker import client_config, ensure_topics  # noqa: E402
 from workers.config import Settings  # noqa: E402
+from workers.processes import Worker, worker_env  # noqa: E402
 from workers.records import ORIGIN_HEADER  # noqa: E402
 
-NEWSWIRE = str(Path(sys.executable).parent / "newswire")
 STORY_BYTES = 2048
 STALL_SECONDS = 180.0  # give up when no outcome arrived for this long
 # A worker on a fresh state directory restores the whole index changelog first
@@ -53,99 +47,6 @@ STALL_SECONDS = 180.0  # give up when no outcome arrived for this long
 RECOVERY_SECONDS = 900.0
 BROKER_DOWN_SECONDS = 20.0
 PRODUCE_FAILURE_SECONDS = 15.0
-
-
-class Worker:
-    """One `newswire worker` process (own process group), killable the hard way."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Worker:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [NEWSWIRE, "worker"],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def wait_ready(self, timeout: float = 90.0) -> Worker:
-        """Block until the worker has joined its group and finished recovery."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "Worker ready" in self.log.read_text(errors="replace"):
-                return self
-            if self.proc is None or self.proc.poll() is not None:
-                raise RuntimeError(f"the worker exited; see {self.log}")
-            time.sleep(0.3)
-        raise TimeoutError(f"worker not ready after {timeout:.0f}s; see {self.log}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no final commit."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def stop(self) -> int | None:
-        """SIGTERM and wait for a clean exit (SIGKILL after 40 s)."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode if self.proc else None
-
-    def metrics(self) -> str:
-        url = f"http://127.0.0.1:{self.env['NEWSWIRE_METRICS_PORT']}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode()
-
-
-def worker_env(bootstrap: str, prefix: str, state: Path, **extra: str) -> dict[str, str]:
-    """Environment of a worker on its own topics, group and state directory."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-    return {
-        **base,
-        "NEWSWIRE_KAFKA_BOOTSTRAP": bootstrap,
-        "NEWSWIRE_TOPIC_PREFIX": prefix,
-        "NEWSWIRE_APP_ID": prefix,
-        "NEWSWIRE_DATA_DIR": str(state),
-        "NEWSWIRE_METRICS_PORT": str(free_port()),
-        "NEWSWIRE_PARTITIONS": "4",
-        "NEWSWIRE_SESSION_TIMEOUT_SECONDS": "10",
-        **extra,
-    }
-
-
-def stream(count: int, seed: int = 11) -> Iterator[tuple[bytes, bytes]]:
-    """`count` raw messages: ~70% new stories, ~20% exact and ~9% near copies, ~1% bad."""
-    rng = random.Random(seed)
-    bodies = synthetic_stories(max(count * 7 // 10, 1), size=STORY_BYTES, seed=seed)
-    fresh = iter(bodies)
-    sent: list[str] = []
-    for i in range(count):
-        key = f"c{i:07d}"
-        roll = rng.random()
-        if roll < 0.01:
-            yield key.encode(), rng.choice((b'{"id": "cut', b'{"id": "x", "body": "\xff\xfe"}'))
-            continue
-        body = next(fresh, None) if roll >= 0.30 or not sent else None
-        if body is None:
-            original = rng.choice(sent)
-            lines = original.split("\n")
-            if roll < 0.21 or len(lines) < 4:
-                body = original
-            else:
-                lines[rng.randrange(len(lines))] = "Baca juga: berita lain hari ini"
-                body = "\n".join(lines)
-        sent.append(body)
-        yield key.encode(), orjson.dumps({"id": key, "source": "chaos", "body": body})
 
 
 @dataclass
@@ -348,25 +249,17 @@ def soak(samples: int) -> Callable[[Run, Callable[[float], None]], None]:
 
     def watch(run: Run, progress: Callable[[float], None]) -> None:
         worker = run.workers[0]
-        assert worker.proc is not None
         state = Path(worker.env["NEWSWIRE_DATA_DIR"])
         started = time.monotonic()
         for i in range(1, samples + 1):
             progress(i / samples)
-            rss = _rss_mb(worker.proc.pid)
+            rss = worker.rss_mb()
             disk = sum(f.stat().st_size for f in state.rglob("*") if f.is_file()) / 1e6
             minutes = (time.monotonic() - started) / 60
             run.say(f"soak: {i / samples:4.0%} after {minutes:5.1f} min: RSS {rss:6.0f} MB, "
                     f"state on disk {disk:6.0f} MB")  # fmt: skip
 
     return watch
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def run_scenario(
@@ -389,7 +282,8 @@ def run_scenario(
     tally = Tally()
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
     raw = settings.topics.raw
-    futures = [producer.send(raw, key=key, value=value) for key, value in stream(count)]
+    messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01)
+    futures = [producer.send(raw, key=key, value=value) for key, value in messages]
     producer.flush()
     producer.close()
     for future in futures:

@@ -13,13 +13,14 @@ whatever else the machine is doing: compare ratios within one run.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -36,8 +37,11 @@ from workers.pipeline.normalize import fold
 STORY_BYTES = 4096
 
 
-def synthetic_stories(count: int, size: int = STORY_BYTES, seed: int = 7) -> list[str]:
-    """`count` distinct stories of about `size` bytes, with ad lines, from the pool."""
+def synthetic_stories(
+    count: int, size: int | Callable[[random.Random], int] = STORY_BYTES, seed: int = 7
+) -> list[str]:
+    """`count` distinct stories of about `size` bytes (or sizes drawn by `size`), with
+    ad lines, from the pool."""
     rng = random.Random(seed)
     by_lang: dict[str, list[str]] = {}
     for (src, _), sents in load_pool().items():
@@ -46,8 +50,9 @@ def synthetic_stories(count: int, size: int = STORY_BYTES, seed: int = 7) -> lis
     stories = []
     for _ in range(count):
         lang = rng.choice(("en", "id"))
+        target = size if isinstance(size, int) else size(rng)
         lines, total = [], 0
-        while total < size:
+        while total < target:
             line = rng.choice(by_lang[lang])
             if rng.random() < 0.1:
                 line = rng.choice(BOILERPLATE[lang]).format(headline="Harga naik", outlet="Wire")
@@ -55,6 +60,42 @@ def synthetic_stories(count: int, size: int = STORY_BYTES, seed: int = 7) -> lis
             total += len(line.encode()) + 1
         stories.append("\n".join(lines))
     return stories
+
+
+def wire_size(rng: random.Random) -> int:
+    """A story size as on the wires: 1-20 KB, median 4 KB (log-normal)."""
+    return int(min(max(rng.lognormvariate(math.log(STORY_BYTES), 0.6), 1024), 20 * 1024))
+
+
+def wire_messages(
+    count: int,
+    size: int | Callable[[random.Random], int] = wire_size,
+    bad_share: float = 0.0,
+    seed: int = 11,
+) -> Iterator[tuple[bytes, bytes]]:
+    """`count` raw messages (key, value): ~70% new stories, ~20% exact and ~9% near
+    copies of earlier ones (a line swapped for a teaser), `bad_share` malformed."""
+    rng = random.Random(seed)
+    bodies = synthetic_stories(max(count * 7 // 10, 1), size=size, seed=seed)
+    fresh = iter(bodies)
+    sent: list[str] = []
+    for i in range(count):
+        key = f"c{i:07d}"
+        roll = rng.random()
+        if roll < bad_share:
+            yield key.encode(), rng.choice((b'{"id": "cut', b'{"id": "x", "body": "\xff\xfe"}'))
+            continue
+        body = next(fresh, None) if roll >= 0.30 or not sent else None
+        if body is None:
+            original = rng.choice(sent)
+            lines = original.split("\n")
+            if roll < 0.21 or len(lines) < 4:
+                body = original
+            else:
+                lines[rng.randrange(len(lines))] = "Baca juga: berita lain hari ini"
+                body = "\n".join(lines)
+        sent.append(body)
+        yield key.encode(), orjson.dumps({"id": key, "source": "wire", "body": body})
 
 
 def rate(fn: Callable[[str], object], items: list[str], seconds: float = 3.0) -> float:
@@ -144,14 +185,8 @@ def dedupe_growth(sizes: list[int], probe: int = 2000) -> list[dict[str, float]]
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes", default="10000,100000,1000000", help="index sizes to probe ('' skips)"
-    )
-    parser.add_argument("--json", action="store_true", help="end with one JSON line")
-    args = parser.parse_args(argv)
-
+def stage_rates(seconds: float = 3.0) -> dict[str, float]:
+    """Stories per second of each pure stage on one core, for 4 KB stories (printed too)."""
     stories = synthetic_stories(200)
     cleaned = [clean_body(s, "text/plain", CleanOptions()).body for s in stories]
     gazetteer = Gazetteer.load()
@@ -165,15 +200,27 @@ def main(argv: list[str] | None = None) -> int:
         index.apply(verdict.writes)
 
     stages = {
-        "clean": rate(lambda s: clean_body(s, "text/plain", CleanOptions()), stories),
-        "signature": rate(deduper.candidate, cleaned),
-        "dedupe": rate(dedupe, cleaned),
-        "entities": rate(lambda c: tag_entities(c, gazetteer, TagOptions()), cleaned),
+        "clean": rate(lambda s: clean_body(s, "text/plain", CleanOptions()), stories, seconds),
+        "signature": rate(deduper.candidate, cleaned, seconds),
+        "dedupe": rate(dedupe, cleaned, seconds),
+        "entities": rate(lambda c: tag_entities(c, gazetteer, TagOptions()), cleaned, seconds),
     }
     kb = STORY_BYTES // 1024
     print(f"pure stages on {kb} KB stories, one core (stories/s):", file=sys.stderr)
     for name, value in stages.items():
         print(f"  {name:<10} {value:8.0f}", file=sys.stderr)
+    return stages
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="10000,100000,1000000", help="index sizes to probe ('' skips)"
+    )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args(argv)
+
+    stages = stage_rates()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:
         print("dedupe decision as the index grows:", file=sys.stderr)

@@ -13,6 +13,8 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+import orjson
+
 from workers import __version__
 from workers.config import Settings
 from workers.errors import ConfigError, NewswireError
@@ -79,6 +81,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--json", action="store_true", help="print the raw JSON events")
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
+
+    bench = sub.add_parser(
+        "bench",
+        help="measure throughput, latency and memory on the broker (loopback)",
+        description="Generate a wire corpus, then measure on the broker: a passthrough "
+        "baseline, the pipeline with one and with two workers (stories/s, peak RSS, time per "
+        "stage), end-to-end latency at half the one-worker rate, and each pure stage alone. "
+        "Starts its own worker processes on fresh topics. Takes several minutes.",
+    )
+    bench.add_argument("--stories", type=int, default=30_000, help="messages per throughput run")
+    bench.add_argument(
+        "--latency-seconds", type=float, default=30.0, help="length of the half-load run"
+    )
+    bench.add_argument("--json", action="store_true", help="end with one JSON line on stdout")
+    bench.add_argument("--keep", action="store_true", help="keep the worker logs and state")
     return parser
 
 
@@ -151,7 +168,25 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"worker": cmd_worker, "produce": cmd_produce, "process": cmd_process, "tail": cmd_tail}
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.loadbench import bench, report
+
+    if args.stories < 100 or args.latency_seconds <= 0:
+        raise ConfigError("--stories/--latency-seconds", args.stories, "need >= 100 and > 0")
+    result = bench(settings.kafka_bootstrap, args.stories, args.latency_seconds, args.keep)
+    print(report(result))
+    if args.json:
+        print(orjson.dumps(result).decode())
+    return 0
+
+
+COMMANDS = {
+    "worker": cmd_worker,
+    "produce": cmd_produce,
+    "process": cmd_process,
+    "tail": cmd_tail,
+    "bench": cmd_bench,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,11 +17,12 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from workers.broker import ensure_topics
 from workers.config import Settings
+from workers.processes import Worker, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
 sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
-from chaos import Worker, committed_to_end, worker_env  # noqa: E402
+from chaos import committed_to_end  # noqa: E402
 from launcher import LocalKafka, free_port  # noqa: E402
 
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")

@@ -1,0 +1,266 @@
+"""`newswire bench`: how fast the worker is on a real broker, and each pure stage alone.
+
+    newswire bench [--stories 30000] [--latency-seconds 30] [--json] [--keep]
+
+Against the broker of NEWSWIRE_KAFKA_BOOTSTRAP (`make bench` starts a local one),
+each measurement on topics of its own:
+
+1. passthrough: a Faust agent forwarding raw messages, no work (the ceiling);
+2. the pipeline with one `newswire worker`, then with two on a 4-partition topic;
+   stories/s from the first outcome to the last, the stream produced as fast as
+   the broker takes it; peak RSS; mean time per stage (from the worker's metrics);
+3. end-to-end latency (raw message produced to outcome produced) at an offered
+   load of half the one-worker rate;
+4. the pure stages on one core (`workers.benchmark`).
+
+The corpus is generated (seeded): 1-20 KB stories around a 4 KB median, ~30%
+exact and near copies, ad lines. Timings are wall-clock on a shared machine:
+compare ratios within one run. With --json the last line of stdout is one JSON
+object (see docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
+
+from workers.benchmark import stage_rates, wire_messages
+from workers.broker import ensure_topics
+from workers.config import Settings
+from workers.processes import Worker, worker_env
+from workers.records import ORIGIN_HEADER
+
+STALL_SECONDS = 120.0  # give up when no outcome arrives for this long
+PASSTHROUGH = [sys.executable, "-m", "workers.passthrough"]
+Messages = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Run:
+    """What one measurement saw."""
+
+    sent: int
+    outcomes: dict[str, float] = field(default_factory=dict)  # origin -> produced at
+    produced: dict[str, float] = field(default_factory=dict)  # origin -> raw produced at
+    rss_mb: float = 0.0
+    stage_us: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def window(self) -> float:
+        times = self.outcomes.values()
+        return max(times) - min(times) if times else 0.0
+
+    @property
+    def sps(self) -> float:
+        return len(self.outcomes) / self.window if self.window else 0.0
+
+    def latency_ms(self) -> dict[str, float]:
+        waits = sorted(
+            (done - self.produced[o]) * 1000
+            for o, done in self.outcomes.items()
+            if o in self.produced
+        )
+        if not waits:
+            return {}
+        cut = statistics.quantiles(waits, n=100, method="inclusive")
+        return {"p50": cut[49], "p95": cut[94], "p99": cut[98], "max": waits[-1]}
+
+
+async def produce(
+    bootstrap: str, topic: str, messages: Messages, rate: float = 0.0
+) -> dict[str, float]:
+    """Send `messages` (at `rate` per second, or as fast as possible); origin -> timestamp."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024
+    )
+    await producer.start()
+    try:
+        started, pending = time.monotonic(), []
+        for i, (key, value) in enumerate(messages):
+            if rate and (ahead := started + i / rate - time.monotonic()) > 0:
+                await asyncio.sleep(ahead)
+            pending.append(await producer.send(topic, value, key=key))
+        sent = await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return {f"{topic}:{m.partition}:{m.offset}": m.timestamp / 1000 for m in sent}
+
+
+async def collect(
+    settings: Settings, run: Run, workers: list[Worker], say: Callable[[str], None]
+) -> None:
+    """Read every output topic until each raw message has an outcome (or the stream stalls),
+    sampling the workers' RSS."""
+    t = settings.topics
+    consumer = AIOKafkaConsumer(
+        t.enriched,
+        t.duplicates,
+        t.deadletter,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=8 * 1024**2,
+    )
+    await consumer.start()
+    try:
+        last, reported = time.monotonic(), time.monotonic()
+        while len(run.outcomes) < run.sent:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    origin = dict(record.headers).get(ORIGIN_HEADER)
+                    if origin is not None:
+                        run.outcomes[origin.decode()] = record.timestamp / 1000
+                last = time.monotonic() if batches else last
+            now = time.monotonic()
+            run.rss_mb = max([run.rss_mb, *(w.rss_mb() for w in workers)])
+            if now - reported > 10:
+                reported = now
+                say(f"  {len(run.outcomes):,} of {run.sent:,} outcomes")
+            if now - last > STALL_SECONDS:
+                say(f"  no outcome for {STALL_SECONDS:.0f} s; stopping at {len(run.outcomes):,}")
+                return
+    finally:
+        await consumer.stop()
+
+
+def stage_means(metrics_text: str) -> dict[str, float]:
+    """Mean microseconds per stage, from a worker's /metrics."""
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(metrics_text):
+        if family.name != "newswire_stage_seconds":
+            continue
+        for sample in family.samples:
+            stage = sample.labels.get("stage", "")
+            if sample.name.endswith("_sum"):
+                sums[stage] = sample.value
+            elif sample.name.endswith("_count"):
+                counts[stage] = sample.value
+    return {s: sums[s] / counts[s] * 1e6 for s in sums if counts.get(s)}
+
+
+class Bench:
+    """Runs measurements on fresh topics of one broker, logs and state under `workdir`."""
+
+    def __init__(self, bootstrap: str, workdir: Path, say: Callable[[str], None]) -> None:
+        self.bootstrap = bootstrap
+        self.workdir = workdir
+        self.say = say
+
+    def measure(
+        self, label: str, messages: Messages, workers: int = 1, argv: list[str] | None = None,
+        rate: float = 0.0,
+    ) -> Run:  # fmt: skip
+        """Start the workers (one at a time), produce, and read every outcome."""
+        prefix = f"bench{label}{uuid.uuid4().hex[:6]}"
+        scratch = self.workdir / prefix
+        scratch.mkdir(parents=True)
+        settings = Settings.from_env(worker_env(self.bootstrap, prefix, scratch))
+        ensure_topics(settings)
+        procs: list[Worker] = []
+        try:
+            for i in range(workers):
+                env = worker_env(self.bootstrap, prefix, scratch / f"state-{i}")
+                procs.append(Worker(env, scratch / f"w{i}.log", argv).start().wait_ready())
+            run = Run(sent=len(messages))
+            self.say(f"{label}: {len(messages):,} messages, {workers} worker(s)")
+
+            async def go() -> None:
+                reading = asyncio.ensure_future(collect(settings, run, procs, self.say))
+                run.produced = await produce(self.bootstrap, settings.topics.raw, messages, rate)
+                await reading
+
+            asyncio.run(go())
+            if argv is None:
+                run.stage_us = stage_means(procs[0].metrics())
+        finally:
+            for proc in procs:
+                proc.stop()
+        self.say(
+            f"{label}: {len(run.outcomes):,} outcomes in {run.window:.1f} s: {run.sps:,.0f}/s, "
+            f"peak RSS {run.rss_mb:.0f} MB"
+        )
+        return run
+
+
+def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = False) -> dict:
+    """Every measurement, in order; the result as one JSON-ready dict."""
+
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)  # it narrates every subscription
+
+    def say(text: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    workdir = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
+    say(f"broker {bootstrap}; worker logs and state in {workdir}")
+    messages = list(wire_messages(stories))
+    size = statistics.median(len(v) for _, v in messages)
+    say(f"corpus: {len(messages):,} messages, median {size / 1024:.1f} KB")
+    runs = Bench(bootstrap, workdir, say)
+    # Passthrough is many times faster: three rounds of the corpus keep it busy longer.
+    passthrough = runs.measure("passthrough", messages * 3, argv=PASSTHROUGH)
+    one = runs.measure("pipeline", messages)
+    two = runs.measure("pipeline2w", messages, workers=2)
+    rate = one.sps / 2
+    paced = list(wire_messages(int(rate * latency_seconds), seed=12))
+    say(f"latency: {len(paced):,} messages at {rate:.0f}/s (half the one-worker rate)")
+    latency = runs.measure("latency", paced, rate=rate).latency_ms()
+    say("pure stages, one core:")
+    stages = stage_rates()
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "stories": len(messages),
+        "median_story_kb": round(size / 1024, 1),
+        "passthrough_sps": round(passthrough.sps),
+        "pipeline_sps": round(one.sps),
+        "pipeline_2w_sps": round(two.sps),
+        "two_worker_ratio": round(two.sps / one.sps, 2) if one.sps else 0.0,
+        "windows_s": {
+            "passthrough": round(passthrough.window, 1),
+            "pipeline": round(one.window, 1),
+            "pipeline_2w": round(two.window, 1),
+        },
+        "latency_ms": {k: round(v, 1) for k, v in latency.items()},
+        "latency_offered_sps": round(rate),
+        "rss_mb": round(max(one.rss_mb, two.rss_mb)),
+        "stage_us": {k: round(v) for k, v in one.stage_us.items()},
+        "stages_sps": {k: round(v) for k, v in stages.items()},
+    }
+
+
+def report(r: dict) -> str:
+    """The result as a few readable lines."""
+    lat = r["latency_ms"]
+    return "\n".join(
+        [
+            f"newswire bench, {r['date']}, {r['machine']}",
+            f"corpus            {r['stories']:,} messages, median {r['median_story_kb']} KB",
+            f"passthrough       {r['passthrough_sps']:>7,} stories/s",
+            f"pipeline, 1 worker{r['pipeline_sps']:>7,} stories/s",
+            f"pipeline, 2 workers{r['pipeline_2w_sps']:>6,} stories/s ({r['two_worker_ratio']}x)",
+            f"latency at {r['latency_offered_sps']}/s  p50 {lat.get('p50', 0):.0f} ms, "
+            f"p95 {lat.get('p95', 0):.0f} ms, p99 {lat.get('p99', 0):.0f} ms",
+            f"peak RSS          {r['rss_mb']} MB",
+            "time per stage    " + ", ".join(f"{k} {v} µs" for k, v in r["stage_us"].items()),
+            "pure stages       " + ", ".join(f"{k} {v:,}/s" for k, v in r["stages_sps"].items()),
+        ]
+    )
