@@ -112,3 +112,21 @@ def test_emitted_origins_reads_the_origin_headers_of_recent_outcomes(env):
     producer.close()
     assert emitted_origins(settings, sent_at - 60) == {"raw:0:1", "raw:3:9"}
     assert emitted_origins(settings, time.time() + 60) == set()
+
+
+def test_bench_measures_every_figure_and_ends_with_json(env):
+    result = subprocess.run(
+        [NEWSWIRE, "bench", "--stories", "300", "--latency-seconds", "3", "--json"],
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    figures = orjson.loads(result.stdout.splitlines()[-1])
+    for key in ("passthrough_sps", "pipeline_sps", "pipeline_2w_sps", "rss_mb"):
+        assert figures[key] > 0, key
+    assert set(figures["latency_ms"]) >= {"p50", "p95", "p99"}
+    assert figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
+    assert set(figures["stages_sps"]) >= {"clean", "dedupe", "entities"}
+    assert {"clean", "entities", "dedupe"} <= set(figures["stage_us"])
+    assert b"pipeline, 2 workers" in result.stdout

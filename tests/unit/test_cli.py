@@ -99,3 +99,8 @@ def test_help_lists_commands_and_settings(capsys):
     out = capsys.readouterr().out
     for word in ("worker", "produce", "process", "tail", "NEWSWIRE_KAFKA_BOOTSTRAP"):
         assert word in out
+
+
+def test_bench_refuses_a_corpus_too_small_to_measure(capsys):
+    assert main(["bench", "--stories", "5"]) == 2
+    assert "--stories" in capsys.readouterr().err

@@ -1,0 +1,26 @@
+from prometheus_client import CollectorRegistry, generate_latest
+
+from workers.loadbench import Run, stage_means
+from workers.metrics import Metrics
+
+
+def test_stage_means_read_from_worker_metrics():
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    for seconds in (0.001, 0.003):
+        metrics.observe_stage("clean", seconds)
+    metrics.observe_stage("entities", 0.0005)
+    means = stage_means(generate_latest(registry).decode())
+    assert round(means["clean"]) == 2000 and round(means["entities"]) == 500
+
+
+def test_run_rate_and_latency_from_timestamps():
+    run = Run(sent=101)
+    for i in range(101):
+        run.produced[f"raw:0:{i}"] = 100.0 + i * 0.01
+        run.outcomes[f"raw:0:{i}"] = 100.0 + i * 0.01 + (0.5 if i == 100 else 0.02)
+    assert round(run.window, 2) == 1.48 and round(run.sps) == 68  # first outcome to last
+    latency = run.latency_ms()
+    assert round(latency["p50"]) == 20 and round(latency["max"]) == 500
+    assert latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+    assert Run(sent=0).latency_ms() == {} and Run(sent=0).sps == 0.0
