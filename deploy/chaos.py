@@ -15,6 +15,7 @@ Exits 1 if any scenario has a missing or doubled message.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ from launcher import LocalKafka  # noqa: E402
 from workers.benchmark import wire_messages  # noqa: E402
 from workers.broker import client_config, ensure_topics  # noqa: E402
 from workers.config import Settings  # noqa: E402
+from workers.loadbench import produce  # noqa: E402
 from workers.processes import Worker, worker_env  # noqa: E402
 from workers.records import ORIGIN_HEADER  # noqa: E402
 
@@ -280,15 +282,9 @@ def run_scenario(
     settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **settings_env))
     ensure_topics(settings)
     tally = Tally()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    raw = settings.topics.raw
-    messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01)
-    futures = [producer.send(raw, key=key, value=value) for key, value in messages]
-    producer.flush()
-    producer.close()
-    for future in futures:
-        meta = future.get()
-        tally.origins.append(f"{raw}:{meta.partition}:{meta.offset}")
+    messages = list(wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01))
+    # aiokafka: kafka-python's pure-Python CRC32C takes minutes for a million messages.
+    tally.origins.extend(asyncio.run(produce(bootstrap, settings.topics.raw, messages)))
     say(f"{name}: {tally.sent} messages on {settings.topics.raw}")
 
     workers: list[Worker] = []

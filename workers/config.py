@@ -168,7 +168,7 @@ class Settings:
         72.0, _float_positive, "how long a story's fingerprint is remembered"
     )
     dedupe_max_entries: int = _setting(
-        2_000_000, _positive, "dedupe index entries kept; the oldest go first"
+        1_000_000, _positive, "stories and dead letters the dedupe index keeps; oldest go first"
     )
     dedupe_min_similarity: float = _setting(
         0.35, _fraction, "estimated Jaccard similarity a near duplicate needs"

@@ -65,6 +65,10 @@ class Run:
         return max(times) - min(times) if times else 0.0
 
     @property
+    def missing(self) -> int:
+        return self.sent - len(self.outcomes)
+
+    @property
     def sps(self) -> float:
         return len(self.outcomes) / self.window if self.window else 0.0
 
@@ -222,7 +226,11 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
     latency = runs.measure("latency", paced, rate=rate).latency_ms()
     say("pure stages, one core:")
     stages = stage_rates()
-    if not keep:
+    missing = {r: run.missing for r, run in (("passthrough", passthrough), ("pipeline", one),
+                                             ("pipeline_2w", two)) if run.missing}  # fmt: skip
+    if missing:
+        say(f"messages without an outcome when the stream stalled: {missing}; logs kept")
+    elif not keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "date": time.strftime("%Y-%m-%d"),
@@ -233,6 +241,7 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
         "passthrough_sps": round(passthrough.sps),
         "pipeline_sps": round(one.sps),
         "pipeline_2w_sps": round(two.sps),
+        "missing": missing,
         "two_worker_ratio": round(two.sps / one.sps, 2) if one.sps else 0.0,
         "windows_s": {
             "passthrough": round(passthrough.window, 1),

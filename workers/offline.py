@@ -19,7 +19,8 @@ def process_lines(
 
     The dedupe index lives for the whole run, so a later copy of a story is caught.
     """
-    index = MemoryIndex(pipeline.opts.dedupe.max_entries)
+    opts = pipeline.opts.dedupe
+    index = MemoryIndex(opts.max_entries * (1 + opts.near.bands))  # a story and its buckets
     counts: Counter[str] = Counter()
     for number, line in enumerate(lines, 1):
         line = line.rstrip(b"\r\n")

@@ -46,7 +46,7 @@ Writes = dict[str, bytes]
 @dataclass(frozen=True)
 class DedupeOptions:
     retention_seconds: float = 72 * 3600.0
-    max_entries: int = 2_000_000
+    max_entries: int = 1_000_000  # stories and dead letters (their buckets come on top)
     # Origins remembered per story for replay detection; replays come within seconds.
     max_origins: int = 16
     # Fingerprints kept per LSH bucket, newest first: a bucket holding more is a
