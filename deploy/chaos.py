@@ -282,7 +282,7 @@ def run_scenario(
     settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **settings_env))
     ensure_topics(settings)
     tally = Tally()
-    messages = list(wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01))
+    messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01)
     # aiokafka: kafka-python's pure-Python CRC32C takes minutes for a million messages.
     tally.origins.extend(asyncio.run(produce(bootstrap, settings.topics.raw, messages)))
     say(f"{name}: {tally.sent} messages on {settings.topics.raw}")

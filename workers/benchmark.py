@@ -20,7 +20,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -35,6 +37,7 @@ from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
 from workers.pipeline.normalize import fold
 
 STORY_BYTES = 4096
+COPY_WINDOW = 5000  # copies are of recent stories, as republications come within hours
 
 
 def synthetic_stories(
@@ -42,13 +45,17 @@ def synthetic_stories(
 ) -> list[str]:
     """`count` distinct stories of about `size` bytes (or sizes drawn by `size`), with
     ad lines, from the pool."""
+    return list(islice(iter_stories(size, seed), count))
+
+
+def iter_stories(size: int | Callable[[random.Random], int], seed: int) -> Iterator[str]:
+    """Stories without end, as `synthetic_stories` makes them."""
     rng = random.Random(seed)
     by_lang: dict[str, list[str]] = {}
     for (src, _), sents in load_pool().items():
         lang = "en" if src.startswith("men") else "id"
         by_lang.setdefault(lang, []).extend(s.text for s in sents)
-    stories = []
-    for _ in range(count):
+    while True:
         lang = rng.choice(("en", "id"))
         target = size if isinstance(size, int) else size(rng)
         lines, total = [], 0
@@ -58,8 +65,7 @@ def synthetic_stories(
                 line = rng.choice(BOILERPLATE[lang]).format(headline="Harga naik", outlet="Wire")
             lines.append(line)
             total += len(line.encode()) + 1
-        stories.append("\n".join(lines))
-    return stories
+        yield "\n".join(lines)
 
 
 def wire_size(rng: random.Random) -> int:
@@ -74,11 +80,11 @@ def wire_messages(
     seed: int = 11,
 ) -> Iterator[tuple[bytes, bytes]]:
     """`count` raw messages (key, value): ~70% new stories, ~20% exact and ~9% near
-    copies of earlier ones (a line swapped for a teaser), `bad_share` malformed."""
+    copies of one of the last COPY_WINDOW messages (a line swapped for a teaser),
+    `bad_share` malformed. Generated as they are read: a million fit in little memory."""
     rng = random.Random(seed)
-    bodies = synthetic_stories(max(count * 7 // 10, 1), size=size, seed=seed)
-    fresh = iter(bodies)
-    sent: list[str] = []
+    fresh = islice(iter_stories(size, seed), max(count * 7 // 10, 1))
+    sent: deque[str] = deque(maxlen=COPY_WINDOW)
     for i in range(count):
         key = f"c{i:07d}"
         roll = rng.random()

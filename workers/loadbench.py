@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,7 @@ from workers.processes import Worker, worker_env
 from workers.records import ORIGIN_HEADER
 
 STALL_SECONDS = 120.0  # give up when no outcome arrives for this long
+PRODUCE_WINDOW = 10_000  # messages sent before their acknowledgements are awaited
 PASSTHROUGH = [sys.executable, "-m", "workers.passthrough"]
 Messages = list[tuple[bytes, bytes]]
 
@@ -85,23 +86,35 @@ class Run:
 
 
 async def produce(
-    bootstrap: str, topic: str, messages: Messages, rate: float = 0.0
+    bootstrap: str, topic: str, messages: Iterable[tuple[bytes, bytes]], rate: float = 0.0
 ) -> dict[str, float]:
-    """Send `messages` (at `rate` per second, or as fast as possible); origin -> timestamp."""
+    """Send `messages` (at `rate` per second, or as fast as possible); origin -> timestamp.
+
+    Acknowledgements are awaited every PRODUCE_WINDOW messages, so that a million
+    messages do not all wait in memory at once."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024
     )
     await producer.start()
+    sent: dict[str, float] = {}
+
+    async def settle(pending: list[asyncio.Future]) -> None:
+        for meta in await asyncio.gather(*pending):
+            sent[f"{topic}:{meta.partition}:{meta.offset}"] = meta.timestamp / 1000
+        pending.clear()
+
     try:
         started, pending = time.monotonic(), []
         for i, (key, value) in enumerate(messages):
             if rate and (ahead := started + i / rate - time.monotonic()) > 0:
                 await asyncio.sleep(ahead)
             pending.append(await producer.send(topic, value, key=key))
-        sent = await asyncio.gather(*pending)
+            if len(pending) >= PRODUCE_WINDOW:
+                await settle(pending)
+        await settle(pending)
     finally:
         await producer.stop()
-    return {f"{topic}:{m.partition}:{m.offset}": m.timestamp / 1000 for m in sent}
+    return sent
 
 
 async def collect(
