@@ -6,20 +6,21 @@ table would send 32 changelog messages per story, which bounded the worker at
 about a hundred stories a second and made a new owner restore 33 entries per
 story. Here they go to a RocksDB of their own, not changelogged.
 
-The store is a cache of the table and must match it. After every batch the
-decide agent writes the same fresh token to both, buckets first; when the
-decision partition is assigned, a token that differs (another worker wrote the
-table since, a crash cut a batch short, or the store is new) means the buckets
-are rebuilt from the stories in the table, oldest first, as they were written.
+The store is a cache of the table and must match it. Each decision's bucket
+writes go before its table writes, so a crash leaves no story in the table
+without its buckets. After every batch the decide agent writes the same fresh
+token to both, buckets first; when the decision partition is assigned, a token
+that differs (another worker wrote the table since, a crash fell between the
+two token writes, or the store is new) means the buckets are rebuilt from the
+stories in the table, oldest first, as they were written.
 """
 
 from __future__ import annotations
 
-import logging
 import shutil
 import struct
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import orjson
@@ -28,13 +29,9 @@ from rocksdict import Rdict
 
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, Writes
 
-log = logging.getLogger(__name__)
-
 TOKEN_KEY = "meta:buckets"  # in the table and in the store: the last batch both hold
 # Its own block cache: the table's holds only the stories' entries now.
 ROCKSDB_OPTIONS = {"bloom_filter_size": 10, "block_cache_size": 128 * 1024**2}
-
-
 SWEEP_CHUNK = 10_000  # deletions per round while sweeping
 REBUILD_STEP = 2_000  # stories between progress reports (and turns of the event loop)
 
@@ -121,7 +118,7 @@ class BucketStore:
             self._db.close()
 
 
-def stories_oldest_first(entries: Iterator[tuple[bytes, bytes]]) -> list[bytes]:
+def stories_oldest_first(entries: Iterable[tuple[bytes, bytes]]) -> list[bytes]:
     """Keys of the table's story entries with a signature, in the order first seen."""
     found = []
     for key, value in entries:

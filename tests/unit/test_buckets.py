@@ -49,7 +49,7 @@ def test_buckets_rebuilt_from_the_stories_equal_those_written_live(tmp_path, on_
     assert any(len(v) == 8 + 3 * 16 for v in live.values())  # some buckets are full
     store = BucketStore(tmp_path / "b" if on_disk else None)
     store.apply({"band:stale": b"x" * 24})
-    order = stories_oldest_first(iter(table.items()))
+    order = stories_oldest_first(table.items())
     progress = list(store.rebuild(DEDUPER, order, table.get))
     assert progress == list(range(100, len(order) + 1, 100))
     assert store.get("band:stale") is None  # the store starts empty
@@ -91,4 +91,4 @@ def test_only_stories_with_a_signature_are_rebuilt_in_order_seen():
         b"dl:raw:0:1": b'{"t": 0.1}',
         TOKEN_KEY.encode(): b"token",
     }
-    assert stories_oldest_first(iter(table.items())) == [b"fp:aa", b"fp:bb"]
+    assert stories_oldest_first(table.items()) == [b"fp:aa", b"fp:bb"]
