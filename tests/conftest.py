@@ -16,6 +16,7 @@ SCHEMA_BY_KIND = {
     "enriched": "enriched.schema.json",
     "duplicate": "duplicate.schema.json",
     "rejected": "deadletter.schema.json",
+    "alert": "alert.schema.json",
 }
 
 

@@ -38,7 +38,18 @@ from workers.health import ProgressWatch
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, entry_time, expired
-from workers.records import ORIGIN_HEADER, Origin, Outcome, Prepared, Rejection, dumps
+from workers.pipeline.watch import alerts_for
+from workers.records import (
+    ORIGIN_HEADER,
+    Alert,
+    Enriched,
+    Origin,
+    Outcome,
+    Prepared,
+    Rejection,
+    dumps,
+)
+from workers.watchlist import WatchlistFile
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +58,7 @@ SWEEP_SECONDS = 300.0  # how often the index entries are checked for expiry
 # prepared: clocks of the producing and deciding process may differ a little.
 REPLAY_SCAN_MARGIN_SECONDS = 10.0
 LAG_SECONDS = 5.0
+WATCHLIST_CHECK_SECONDS = 5.0  # how often the watchlist file is checked for changes
 
 
 def register_agents(
@@ -56,10 +68,12 @@ def register_agents(
     metrics: Metrics,
     emitted_since: Callable[[float], set[str]],
     stall_restart_seconds: float = 0.0,
+    watchlist: WatchlistFile | None = None,
 ) -> None:
     """Attach the agents and timers to the app.
 
     `buckets` holds the index's LSH buckets, derived from the table (workers/buckets.py);
+    enriched stories a watch of `watchlist` matches also go to the alerts topic;
     `emitted_since(t)` returns the origins of outcomes emitted since epoch time t;
     a partition stalled for `stall_restart_seconds` (0: never) stops the worker.
     """
@@ -112,6 +126,8 @@ def register_agents(
             decision = pipeline.decide(prepared, lookup)
             pending.update(decision.writes)
             outcome = decision.outcome
+            # Alerts go with their story; after a crash, those not found in the scan again.
+            alerts = _alerts(outcome, watchlist, emitted, prepared.origin_ref)
             if prepared.origin_ref in emitted:
                 outcome = None
             if outcome is None:
@@ -122,14 +138,21 @@ def register_agents(
                 headers = [(ORIGIN_HEADER, prepared.origin_ref.encode())]
                 key = (outcome.id or prepared.origin_ref).encode()
                 sends = [Send(outputs[outcome.kind], key, dumps(outcome), headers)]
-            done = partial(
-                _record, index, buckets, pending, decision.writes, metrics, outcome, prepared
-            )
-            await batch.add(event, sends, done)
+            sends += [_alert_send(wiring, alert, prepared.origin_ref) for alert in alerts]
+            watched = [alert.watch for alert in alerts]
+            written = partial(_record, index, buckets, pending, decision.writes)
+            counted = partial(_count, metrics, outcome, prepared.received, watched)
+            await batch.add(event, sends, written, counted)
             if time.monotonic() - last_sweep > SWEEP_SECONDS:
                 last_sweep = time.monotonic()
                 await batch.flush()
                 _sweep(index, buckets, pipeline, metrics)
+
+    if watchlist is not None:
+
+        @app.timer(interval=WATCHLIST_CHECK_SECONDS)
+        async def reread_watchlist() -> None:
+            watchlist.refresh()
 
     watch = ProgressWatch()
     reported: set[object] = set()  # stalled partitions already logged
@@ -175,15 +198,9 @@ def register_agents(
 
 
 def _record(
-    index: Table,
-    buckets: BucketStore,
-    pending: dict[str, bytes],
-    writes: dict[str, bytes],
-    metrics: Metrics,
-    outcome: Outcome | None,
-    prepared: Prepared,
+    index: Table, buckets: BucketStore, pending: dict[str, bytes], writes: dict[str, bytes]
 ) -> None:
-    """Once a decision's outcome is acknowledged: write its index entries, count it.
+    """Once a decision's outcome is acknowledged: write its index entries.
 
     Buckets first: whatever a crash cuts short, every story in the table is in its
     buckets (a bucket member with no story is skipped at lookup).
@@ -194,8 +211,34 @@ def _record(
             index[key.encode()] = value
         if pending.get(key) is value:  # no later decision has written it since
             del pending[key]
+
+
+def _count(metrics: Metrics, outcome: Outcome | None, received: float, watched: list[str]) -> None:
+    """Once acknowledged: the outcome and its alerts in the metrics."""
     if outcome is not None:
-        metrics.observe_outcome(outcome, time.time() - prepared.received)
+        metrics.observe_outcome(outcome, time.time() - received)
+    for name in watched:
+        metrics.alerts.labels(name).inc()
+
+
+def _alerts(
+    outcome: Outcome | None, watchlist: WatchlistFile | None, emitted: set[str], origin: str
+) -> list[Alert]:
+    """The alerts of an enriched story not already emitted (by a run before a crash)."""
+    if watchlist is None or not isinstance(outcome, Enriched):
+        return []
+    found = alerts_for(outcome, watchlist.watches, time.time())
+    return [alert for alert in found if _alert_origin(origin, alert) not in emitted]
+
+
+def _alert_origin(origin: str, alert: Alert) -> str:
+    """The origin header of an alert: its story's origin and the watch."""
+    return f"{origin}#{alert.watch}"
+
+
+def _alert_send(wiring: Wiring, alert: Alert, origin: str) -> Send:
+    headers = [(ORIGIN_HEADER, _alert_origin(origin, alert).encode())]
+    return Send(wiring.alerts, f"{alert.story_id}:{alert.watch}".encode(), dumps(alert), headers)
 
 
 def _mark(index: Table, buckets: BucketStore) -> None:

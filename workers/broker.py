@@ -141,7 +141,8 @@ def ensure_topics(settings: Settings) -> list[str]:
 
 
 def emitted_origins(settings: Settings, since: float, timeout: float = 60.0) -> set[str]:
-    """Origins of the outcomes emitted since `since` (epoch seconds), read from their headers.
+    """Origins of the outcomes (and alerts: ``origin#watch``) emitted since `since` (epoch
+    seconds), read from their headers.
 
     After a crash, messages whose outcome went out but whose index entry did not
     are replayed; their origins are here, so they are not emitted twice.
@@ -162,7 +163,7 @@ def _origins_since(
     t = settings.topics
     tps = [
         TopicPartition(topic, p)
-        for topic in (t.enriched, t.duplicates, t.deadletter)
+        for topic in (t.enriched, t.duplicates, t.deadletter, t.alerts)
         for p in consumer.partitions_for_topic(topic) or ()
     ]
     consumer.assign(tps)

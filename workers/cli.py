@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.add_argument("-i", "--input", type=Path, help="input file (default stdin)")
     process.add_argument("-o", "--output", type=Path, help="output file (default stdout)")
+    process.add_argument(
+        "--alerts",
+        type=Path,
+        metavar="FILE",
+        help="write the alerts of the watchlist in NEWSWIRE_WATCHLIST to FILE, as JSON lines",
+    )
 
     tail = sub.add_parser(
         "tail",
@@ -142,19 +148,29 @@ def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
     from workers.offline import process_lines
     from workers.pipeline.core import Pipeline, PipelineOptions
+    from workers.watchlist import WatchlistFile
 
+    if args.alerts and settings.watchlist is None:
+        raise ConfigError("--alerts", str(args.alerts), "needs a watchlist: set NEWSWIRE_WATCHLIST")
+    watches = (
+        WatchlistFile(settings.watchlist).watches if settings.watchlist and args.alerts else ()
+    )
     pipeline = Pipeline(PipelineOptions.from_settings(settings))
     with ExitStack() as stack:
         try:
             src = stack.enter_context(args.input.open("rb")) if args.input else sys.stdin.buffer
             dst = stack.enter_context(args.output.open("wb")) if args.output else sys.stdout.buffer
+            alerts = stack.enter_context(args.alerts.open("wb")) if args.alerts else None
         except OSError as exc:
             raise ConfigError(
-                "--input/--output", exc.filename, exc.strerror or "cannot open"
+                "--input/--output/--alerts", exc.filename, exc.strerror or "cannot open"
             ) from None
-        counts = process_lines(src, dst, pipeline, source=str(args.input or "stdin"))
-    total = sum(counts.values())
-    summary = ", ".join(f"{counts[k]} {k}" for k in ("enriched", "duplicate", "rejected"))
+        counts = process_lines(
+            src, dst, pipeline, str(args.input or "stdin"), watches=watches, alerts=alerts
+        )
+    total = sum(counts[k] for k in ("enriched", "duplicate", "rejected"))
+    kinds = ["enriched", "duplicate", "rejected"] + (["alert"] if args.alerts else [])
+    summary = ", ".join(f"{counts[k]} {k}" for k in kinds)
     log.info("processed %d stories: %s", total, summary)
     return 0
 

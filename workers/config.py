@@ -185,6 +185,11 @@ class Settings:
         "a partition with lag and no progress this long stops the worker, for its "
         "supervisor to restart it; 0: never",
     )
+    watchlist: Path | None = _setting(
+        None,
+        _readable_file,
+        "YAML watchlist: matching stories also go to PREFIX.alerts; re-read when it changes",
+    )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )

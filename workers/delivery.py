@@ -94,15 +94,13 @@ class InFlight:
         self.done: list[Callable[[], None]] = []
         self.opened = 0.0
 
-    async def add(
-        self, event: EventT, sends: list[Send], done: Callable[[], None] | None = None
-    ) -> None:
+    async def add(self, event: EventT, sends: list[Send], *done: Callable[[], None]) -> None:
+        """Hold `event` until `sends` are acknowledged; then run `done`, then ack it."""
         if not self.events:
             self.opened = time.monotonic()
         self.events.append(event)
         self.sends.extend(sends)
-        if done is not None:
-            self.done.append(done)
+        self.done.extend(done)
         if len(self.events) >= BATCH:
             await self.flush()
 

@@ -38,6 +38,9 @@ class Metrics:
             ["type"],
             registry=registry,
         )
+        self.alerts = Counter(
+            "newswire_alerts_total", "Alerts emitted, by watch", ["watch"], registry=registry
+        )
         self.replays = Counter(
             "newswire_replays_total",
             "Messages seen again after a restart and not emitted twice",

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import MemoryIndex
-from workers.records import Origin, dumps
+from workers.pipeline.watch import Watch, alerts_for
+from workers.records import Enriched, Origin, dumps
 
 
 def process_lines(
-    lines: Iterable[bytes], out: BinaryIO, pipeline: Pipeline, source: str = "stdin"
+    lines: Iterable[bytes],
+    out: BinaryIO,
+    pipeline: Pipeline,
+    source: str = "stdin",
+    watches: Sequence[Watch] = (),
+    alerts: BinaryIO | None = None,
 ) -> Counter[str]:
     """Write one outcome per non-blank input line, in order; return counts by kind.
 
     The dedupe index lives for the whole run, so a later copy of a story is caught.
+    Enriched stories that `watches` match give alerts, written to `alerts`.
     """
     opts = pipeline.opts.dedupe
     index = MemoryIndex(opts.max_entries * (1 + opts.near.bands))  # a story and its buckets
@@ -32,4 +39,8 @@ def process_lines(
         if decision.outcome is not None:  # a replay needs a repeated origin: never offline
             out.write(dumps(decision.outcome) + b"\n")
             counts[decision.outcome.kind] += 1
+        if alerts is not None and isinstance(decision.outcome, Enriched):
+            for alert in alerts_for(decision.outcome, watches, time.time()):
+                alerts.write(dumps(alert) + b"\n")
+                counts["alert"] += 1
     return counts

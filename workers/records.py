@@ -8,7 +8,7 @@ Each outcome carries ``kind`` so a consumer of any topic (or of the offline
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -138,6 +138,21 @@ Outcome = Enriched | DuplicateNotice | DeadLetter
 
 
 @dataclass(frozen=True)
+class Alert:
+    """A story a watch matched (value on ``PREFIX.alerts``): which watch, and why."""
+
+    watch: str
+    story_id: str
+    reason: str
+    emitted_at: str
+    headline: str | None = None
+    cluster_id: str | None = None
+    entities: list[Entity] = field(default_factory=list)
+    snippets: list[str] = field(default_factory=list)
+    kind: Literal["alert"] = "alert"
+
+
+@dataclass(frozen=True)
 class Rejection:
     """Why a raw message was refused: ``code`` is the dead letter's ``error`` and a metric label."""
 
@@ -164,7 +179,7 @@ def dead_letter(
     )
 
 
-def _plain(event: Outcome) -> dict[str, Any]:
+def _plain(event: Outcome | Alert) -> dict[str, Any]:
     """An event as JSON-ready data; absent optional fields are left out rather than null.
 
     Nested records are left to orjson, which serialises dataclasses natively (far
@@ -180,7 +195,7 @@ def _plain(event: Outcome) -> dict[str, Any]:
     return data
 
 
-def dumps(event: Outcome) -> bytes:
+def dumps(event: Outcome | Alert) -> bytes:
     """Serialise an outcome."""
     return orjson.dumps(_plain(event))
 

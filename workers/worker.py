@@ -15,6 +15,7 @@ from workers.config import Settings
 from workers.errors import ConfigError
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline, PipelineOptions
+from workers.watchlist import WatchlistFile
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def run_worker(settings: Settings) -> int:
         metrics,
         lambda since: emitted_origins(settings, since),
         stall_restart_seconds=settings.stall_restart_minutes * 60,
+        watchlist=WatchlistFile(settings.watchlist) if settings.watchlist else None,
     )
     worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
     try:

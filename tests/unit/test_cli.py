@@ -104,3 +104,26 @@ def test_help_lists_commands_and_settings(capsys):
 def test_bench_refuses_a_corpus_too_small_to_measure(capsys):
     assert main(["bench", "--stories", "5"]) == 2
     assert "--stories" in capsys.readouterr().err
+
+
+def test_process_writes_the_alerts_of_the_watchlist(tmp_path, monkeypatch, check_event):
+    watchlist = tmp_path / "watch.yaml"
+    watchlist.write_text("watches:\n  - {name: bandung, keywords: [bandung]}\n")
+    monkeypatch.setenv("NEWSWIRE_WATCHLIST", str(watchlist))
+    src, dst, alerts = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "alerts.jsonl"
+    lines = [
+        orjson.dumps({"id": "orig-1", "body": ORIGINAL}),
+        orjson.dumps({"id": "copy-1", "body": COPY}),  # a duplicate: no second alert
+        orjson.dumps({"id": "other", "body": "Hujan turun di Surabaya sepanjang hari Senin."}),
+    ]
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    args = ["process", "-i", str(src), "-o", str(dst), "--alerts", str(alerts)]
+    assert main(args) == 0
+    found = [orjson.loads(line) for line in alerts.read_bytes().splitlines()]
+    assert [(a["watch"], a["story_id"]) for a in found] == [("bandung", "orig-1")]
+    check_event(found[0])
+
+
+def test_alerts_without_a_watchlist_is_a_clear_error(tmp_path, capsys):
+    assert main(["process", "--alerts", str(tmp_path / "a.jsonl")]) == 2
+    assert "needs a watchlist: set NEWSWIRE_WATCHLIST" in capsys.readouterr().err
