@@ -154,7 +154,7 @@ def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Al
                     headline=event.headline,
                     cluster_id=event.cluster_id or None,
                     entities=hits,
-                    snippets=[_snippet(event.body, a, b) for a, b in spans[:MAX_SNIPPETS]],
+                    snippets=_snippets(event.body, spans),
                 )
             )
     return alerts
@@ -212,6 +212,18 @@ def _names(entity: Entity) -> set[str]:
 
 def _label(entity: Entity) -> str:
     return entity.canonical["name"] if entity.canonical else entity.text
+
+
+def _snippets(body: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Up to MAX_SNIPPETS pieces of context, none inside another."""
+    found: list[str] = []
+    for start, end in sorted(spans):
+        piece = _snippet(body, start, end)
+        if found and (piece in found[-1] or found[-1] in piece):
+            found[-1] = max(found[-1], piece, key=len)
+        elif len(found) < MAX_SNIPPETS:
+            found.append(piece)
+    return found
 
 
 def _snippet(body: str, start: int, end: int) -> str:
