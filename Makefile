@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv kafka-jars test unit integration lint format run eval bench bench-index chaos soak clean
+.PHONY: help venv kafka-jars promtool test unit integration lint format run eval bench bench-index chaos soak clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
@@ -20,6 +21,7 @@ help:
 	@echo "make soak         1,000,000 stories through one worker, RSS and state on disk sampled (hours)"
 	@echo "make lint|format  ruff check / ruff format"
 	@echo "make kafka-jars   fetch the Apache Kafka jars from Maven Central (once)"
+	@echo "make promtool     install promtool (Debian's prometheus package) for the alert-rule tests"
 	@echo "make clean        remove .venv and local state"
 
 $(STAMP): pyproject.toml
@@ -33,7 +35,16 @@ venv: $(STAMP)
 kafka-jars:
 	@$(KAFKA) fetch >/dev/null
 
-test: venv kafka-jars lint
+# promtool checks and unit-tests the alert rules; Debian ships it in `prometheus`.
+promtool:
+	@command -v promtool >/dev/null || { \
+	  echo "installing promtool (Debian package prometheus)"; \
+	  $(SUDO) apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || { \
+	    $(SUDO) apt-get update >/dev/null 2>&1 && \
+	    $(SUDO) apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; } || \
+	  echo "promtool could not be installed: its tests will be skipped (and fail CI)"; }
+
+test: venv kafka-jars promtool lint
 	$(BIN)/pytest
 
 unit: venv

@@ -60,14 +60,31 @@ def test_prometheus_scrapes_the_worker_metrics_port():
     assert targets == [f"worker:{Settings.from_env({}).metrics_port}"]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "deploy/grafana/dashboards").glob("*.json")))
-def test_dashboard_queries_only_metrics_the_worker_exports(path):
+def exported_metrics() -> set[str]:
+    """Every series name the worker's metrics produce."""
     registry = CollectorRegistry()
     Metrics(registry)
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
-    exported = {f.name + end for f in registry.collect() for end in suffixes[f.type]}
+    return {f.name + end for f in registry.collect() for end in suffixes[f.type]}
+
+
+def metrics_named(exprs: list[str]) -> set[str]:
+    return {name for e in exprs for name in re.findall(r"\bnewswire_[a-z_]+", e)}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "deploy/grafana/dashboards").glob("*.json")))
+def test_dashboard_queries_only_metrics_the_worker_exports(path):
     dashboard = json.loads(path.read_text())
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
-    used = {name for e in exprs for name in re.findall(r"\bnewswire_[a-z_]+", e)}
+    used = metrics_named([t["expr"] for p in dashboard["panels"] for t in p["targets"]])
     assert used, "the dashboard queries nothing"
-    assert used <= exported, used - exported
+    assert used <= exported_metrics(), used - exported_metrics()
+
+
+def test_alert_rules_name_only_metrics_the_worker_exports_and_compose_loads_them():
+    rules = yaml.safe_load((ROOT / "deploy/prometheus/rules.yml").read_text())
+    used = metrics_named([r["expr"] for group in rules["groups"] for r in group["rules"]])
+    assert used and used <= exported_metrics(), used - exported_metrics()
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    mounts = COMPOSE["services"]["prometheus"]["volumes"]
+    assert config["rule_files"] == ["/etc/prometheus/rules.yml"]
+    assert "./deploy/prometheus/rules.yml:/etc/prometheus/rules.yml:ro" in mounts
