@@ -7,6 +7,7 @@ this module is the only place that reads the environment or sets up logging.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -87,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--json", action="store_true", help="print the raw JSON events")
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
+
+    top = sub.add_parser(
+        "top",
+        help="live view of a running worker, from its /metrics",
+        description="Rates in and out, duplicate ratio, dead letters, latency, lag per "
+        "partition, top entities and alerts, refreshed every second. q or Ctrl-C quits.",
+    )
+    top.add_argument(
+        "--url", help="the worker's metrics (default http://METRICS_HOST:METRICS_PORT/metrics)"
+    )
+    top.add_argument("--interval", type=float, default=1.0, help="seconds between readings")
+    top.add_argument(
+        "--once", action="store_true", help="print one screen (rates over one interval) and exit"
+    )
 
     bench = sub.add_parser(
         "bench",
@@ -184,6 +199,21 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from workers.top import once, run
+
+    if args.interval <= 0:
+        raise ConfigError("--interval", args.interval, "must be positive")
+    url = args.url or f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+    if args.once:
+        return 0 if once(url, args.interval, Console()) else 1
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a live view ends
+        run(url, args.interval)
+    return 0
+
+
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from workers.loadbench import bench, report
 
@@ -202,6 +232,7 @@ COMMANDS = {
     "process": cmd_process,
     "tail": cmd_tail,
     "bench": cmd_bench,
+    "top": cmd_top,
 }
 
 if __name__ == "__main__":

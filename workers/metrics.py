@@ -38,6 +38,12 @@ class Metrics:
             ["type"],
             registry=registry,
         )
+        self.linked = Counter(
+            "newswire_entity_mentions_total",
+            "Mentions of gazetteer entities in emitted stories",
+            ["id", "name"],
+            registry=registry,
+        )
         self.alerts = Counter(
             "newswire_alerts_total", "Alerts emitted, by watch", ["watch"], registry=registry
         )
@@ -95,3 +101,5 @@ class Metrics:
                 self.removed.labels(piece.reason).inc()
             for entity in outcome.entities:
                 self.entities.labels(entity.type).inc()
+                if entity.canonical:  # as many as the gazetteer has entities
+                    self.linked.labels(entity.canonical["id"], entity.canonical["name"]).inc()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import orjson
+from conftest import NEWSWIRE
 from kafka import KafkaConsumer
 from test_worker import metric, story
 
@@ -94,3 +96,16 @@ def test_alerts_once_per_story_and_watch_and_the_watchlist_reloads(
     assert metric(text, "newswire_alerts_total", '{watch="russia"}') == 1
     assert metric(text, "newswire_alerts_total", '{watch="surabaya"}') == 2
     alerts.consumer.close()
+
+    # newswire top reads the same worker: its alerts and the entities it linked.
+    url = f"http://127.0.0.1:{worker.env['NEWSWIRE_METRICS_PORT']}/metrics"
+    screen = subprocess.run(
+        [NEWSWIRE, "top", "--once", "--interval", "0.5", "--url", url],
+        env={**os.environ, "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert screen.returncode == 0, screen.stderr
+    for expected in ("stories in", "surabaya", "russia", "Russia", "raw:0", "p99"):
+        assert expected in screen.stdout, expected
