@@ -84,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow newswire topics and print each event readably (or as JSON lines).",
     )
     tail.add_argument(
-        "topics", nargs="*", metavar="TOPIC", help="default: enriched, duplicates, deadletter"
+        "topics",
+        nargs="*",
+        metavar="TOPIC",
+        help="default: enriched, duplicates, deadletter, alerts",
     )
     tail.add_argument("--json", action="store_true", help="print the raw JSON events")
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
@@ -194,7 +197,7 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     from workers.tail import tail
 
     t = settings.topics
-    topics = args.topics or [t.enriched, t.duplicates, t.deadletter]
+    topics = args.topics or [t.enriched, t.duplicates, t.deadletter, t.alerts]
     tail(settings, topics, sys.stdout, as_json=args.json, from_beginning=args.from_beginning)
     return 0
 

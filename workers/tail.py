@@ -40,6 +40,11 @@ def format_event(value: bytes) -> str:
             f"x rejected  {event.get('id', '-')}  {event['error']}: {_cut(event['message'])}"
             f"  (from {event['topic']}:{event['partition']}:{event['offset']})"
         )
+    if kind == "alert":
+        return (
+            f"! alert     {event['story_id']}  watch {event['watch']}: {_cut(event['reason'])}\n"
+            f"    {_cut(event.get('headline') or (event['snippets'] or [''])[0])}"
+        )
     return f"? {_cut(value.decode('utf-8', 'replace'))}"
 
 

@@ -76,12 +76,13 @@ class View:
     out_rates: dict[str, float]
     duplicate_ratio: float | None
     dead_letters: dict[str, float]  # reason -> per second
-    latency_ms: dict[str, float | None]  # p50, p95, p99 over the interval (or all time)
+    # p50, p95, p99 over the interval; when the interval saw none, since the start
+    latency_ms: dict[str, float | None]
     lag: dict[str, float]  # "topic:partition" -> messages
     stalled: float
     entities: list[tuple[str, float]]  # most mentioned, all time
     alerts: dict[str, tuple[float, float]]  # watch -> (all time, in the interval)
-    stages_us: dict[str, float] = field(default_factory=dict)  # mean per stage, interval
+    stages_us: dict[str, float] = field(default_factory=dict)  # mean per stage
 
 
 def view(now: Reading, before: Reading | None) -> View:
@@ -116,6 +117,9 @@ def view(now: Reading, before: Reading | None) -> View:
     earlier = before.by("newswire_alerts_total", "watch") if before else Counter()
     stage_sum = _histogram(now, before, "newswire_stage_seconds_sum", "stage")
     stage_count = _histogram(now, before, "newswire_stage_seconds_count", "stage")
+    if not any(stage_count.values()):  # quiet: all time, as for latency
+        stage_sum = _histogram(now, None, "newswire_stage_seconds_sum", "stage")
+        stage_count = _histogram(now, None, "newswire_stage_seconds_count", "stage")
     return View(
         seconds=seconds,
         in_rate=rate("newswire_stories_in_total"),

@@ -127,3 +127,23 @@ def test_process_writes_the_alerts_of_the_watchlist(tmp_path, monkeypatch, check
 def test_alerts_without_a_watchlist_is_a_clear_error(tmp_path, capsys):
     assert main(["process", "--alerts", str(tmp_path / "a.jsonl")]) == 2
     assert "needs a watchlist: set NEWSWIRE_WATCHLIST" in capsys.readouterr().err
+
+
+def test_tail_says_what_happened_to_each_story_and_why():
+    from workers.tail import format_event
+
+    lines = {
+        kind: format_event(orjson.dumps(event))
+        for kind, event in {
+            "duplicate": {"kind": "duplicate", "id": "b", "duplicate_of": "a",
+                          "match": "near", "similarity": 0.82},
+            "rejected": {"kind": "rejected", "id": "c", "error": "invalid_json",
+                         "message": "not JSON", "topic": "news.raw", "partition": 1, "offset": 7},
+            "alert": {"kind": "alert", "watch": "ports", "story_id": "d",
+                      "reason": "keywords: 'port strike'", "headline": "Port strike",
+                      "snippets": [], "entities": [], "emitted_at": "t"},
+        }.items()
+    }  # fmt: skip
+    assert lines["duplicate"] == "= duplicate b  of a  (near, similarity 0.82)"
+    assert lines["rejected"] == "x rejected  c  invalid_json: not JSON  (from news.raw:1:7)"
+    assert lines["alert"] == "! alert     d  watch ports: keywords: 'port strike'\n    Port strike"
