@@ -50,6 +50,7 @@ from workers.records import (
     dumps,
 )
 from workers.watchlist import WatchlistFile
+from workers.web import Health
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +70,15 @@ def register_agents(
     emitted_since: Callable[[float], set[str]],
     stall_restart_seconds: float = 0.0,
     watchlist: WatchlistFile | None = None,
+    health: Health | None = None,
 ) -> None:
     """Attach the agents and timers to the app.
 
     `buckets` holds the index's LSH buckets, derived from the table (workers/buckets.py);
     enriched stories a watch of `watchlist` matches also go to the alerts topic;
     `emitted_since(t)` returns the origins of outcomes emitted since epoch time t;
-    a partition stalled for `stall_restart_seconds` (0: never) stops the worker.
+    a partition stalled for `stall_restart_seconds` (0: never) stops the worker;
+    `health` is what /healthz and /readyz report, kept current by the lag timer.
     """
     app, index = wiring.app, wiring.index
     outputs = {
@@ -159,6 +162,9 @@ def register_agents(
 
     @app.timer(interval=LAG_SECONDS)
     async def report_lag() -> None:
+        if health is not None:
+            health.beat = time.monotonic()
+            health.ready = not app.rebalancing
         consumer = app.consumer
         committed = app.monitor.tp_committed_offsets
         mine = [

@@ -19,10 +19,9 @@ import orjson
 from workers import __version__
 from workers.config import Settings
 from workers.errors import ConfigError, NewswireError
+from workers.logs import configure
 
 log = logging.getLogger("newswire")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _settings_epilog() -> str:
@@ -125,16 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
-    # kafka-python narrates every connection at INFO and retries at ERROR; our own
-    # messages say what matters (e.g. "no broker answered").
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    # Under load Faust warns for every changelog flush ("producer buffer full") and for
-    # every batch flush that outlasts its 50 ms timer: normal here, and thousands a minute.
-    logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
-    logging.getLogger("mode.timers").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env(os.environ)
+        configure(settings.log_format)
         return COMMANDS[args.command](settings, args)
     except NewswireError as exc:
         print(f"newswire: error: {exc}", file=sys.stderr)

@@ -193,6 +193,9 @@ class Settings:
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )
+    log_format: str = _setting(
+        "text", _choice("text", "json"), "log lines: text, or json (one object per line)"
+    )
 
     @property
     def topics(self) -> Topics:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import faust
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from workers.agents import register_agents
 from workers.app import create_app
@@ -13,9 +13,11 @@ from workers.broker import emitted_origins, ensure_topics
 from workers.buckets import BucketStore
 from workers.config import Settings
 from workers.errors import ConfigError
+from workers.logs import faust_logging_config
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.watchlist import WatchlistFile
+from workers.web import Health, serve
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +27,18 @@ def run_worker(settings: Settings) -> int:
     ensure_topics(settings)  # fails fast, with a clear message, if Kafka is not there
     registry = CollectorRegistry()
     metrics = Metrics(registry)
+    health = Health()
     if settings.metrics_port:
         try:
-            start_http_server(settings.metrics_port, settings.metrics_host, registry=registry)
+            serve(registry, health, settings.metrics_host, settings.metrics_port)
         except OSError as exc:
             raise ConfigError(
                 "NEWSWIRE_METRICS_PORT", settings.metrics_port, f"cannot listen: {exc.strerror}"
             ) from None
-        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+        log.info(
+            "metrics on http://%s:%d/metrics (probes: /healthz, /readyz)",
+            settings.metrics_host, settings.metrics_port,
+        )  # fmt: skip
     wiring = create_app(settings)
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
     on_disk = settings.store == "rocksdb"
@@ -45,8 +51,14 @@ def run_worker(settings: Settings) -> int:
         lambda since: emitted_origins(settings, since),
         stall_restart_seconds=settings.stall_restart_minutes * 60,
         watchlist=WatchlistFile(settings.watchlist) if settings.watchlist else None,
+        health=health,
     )
-    worker = faust.Worker(wiring.app, loglevel=settings.log_level.upper(), quiet=True)
+    worker = faust.Worker(
+        wiring.app,
+        loglevel=settings.log_level.upper(),
+        quiet=True,
+        logging_config=faust_logging_config(settings.log_format, settings.log_level),
+    )
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:

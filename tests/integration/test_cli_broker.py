@@ -130,3 +130,17 @@ def test_bench_measures_every_figure_and_ends_with_json(env):
     assert set(figures["stages_sps"]) >= {"clean", "dedupe", "entities"}
     assert {"clean", "entities", "dedupe"} <= set(figures["stage_us"])
     assert b"pipeline, 2 workers" in result.stdout
+
+
+def test_worker_logs_json_lines_when_asked(env, tmp_path):
+    from workers.processes import Worker
+
+    worker = Worker({**env, "NEWSWIRE_LOG_FORMAT": "json"}, tmp_path / "w.log").start()
+    try:
+        worker.wait_ready()
+    finally:
+        assert worker.stop() == 0
+    lines = [line for line in worker.log.read_text().splitlines() if line.strip()]
+    records = [orjson.loads(line) for line in lines]  # every line is one JSON object
+    assert {"time", "level", "logger", "message"} <= set(records[0])
+    assert any("Worker ready" in r["message"] for r in records)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+import urllib.request
 from collections import Counter
 
 import orjson
@@ -126,6 +127,12 @@ def test_every_outcome_kind_arrives_schema_valid(env, workers, send, outcomes, c
     assert sorted(p for p, _ in lags) == ["0", "1", "2", "3"]
     assert all(float(v) == 0 for _, v in lags), lags
     assert metric(worker.metrics(), "newswire_stalled_partitions") == 0
+
+    # The probes Kubernetes uses (deploy/k8s): alive, and ready once started.
+    base = f"http://127.0.0.1:{worker.env['NEWSWIRE_METRICS_PORT']}"
+    for path, answer in (("/healthz", b"ok\n"), ("/readyz", b"ready\n")):
+        with urllib.request.urlopen(base + path, timeout=5) as response:
+            assert (response.status, response.read()) == (200, answer)
 
 
 def test_kill_9_and_restart_neither_repeats_nor_forgets(env, workers, send, outcomes, check_event):

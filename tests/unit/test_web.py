@@ -1,0 +1,41 @@
+import urllib.error
+import urllib.request
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from workers.metrics import Metrics
+from workers.processes import free_port
+from workers.web import LIVENESS_SECONDS, Health, serve
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture
+def endpoint():
+    registry = CollectorRegistry()
+    Metrics(registry).stories_in.inc(3)
+    health = Health()
+    port = free_port()
+    server = serve(registry, health, "127.0.0.1", port)
+    yield f"http://127.0.0.1:{port}", health
+    server.shutdown()
+
+
+def test_metrics_liveness_and_readiness(endpoint):
+    base, health = endpoint
+    status, body = get(base + "/metrics")
+    assert status == 200 and "newswire_stories_in_total 3.0" in body
+    assert get(base + "/healthz") == (200, "ok\n")
+    assert get(base + "/readyz") == (503, "not ready\n")
+    health.ready = True
+    assert get(base + "/readyz") == (200, "ready\n")
+    health.beat -= LIVENESS_SECONDS + 1  # the event loop stopped turning
+    assert get(base + "/healthz") == (503, "event loop stuck\n")
+    assert get(base + "/other")[0] == 404
