@@ -109,3 +109,21 @@ def test_alerts_once_per_story_and_watch_and_the_watchlist_reloads(
     assert screen.returncode == 0, screen.stderr
     for expected in ("stories in", "surabaya", "russia", "Russia", "raw:0", "p99"):
         assert expected in screen.stdout, expected
+
+    # newswire tail prints every outcome and alert readably.
+    follow = subprocess.Popen(
+        [NEWSWIRE, "tail", "--from-beginning"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, _ = follow.communicate(timeout=12)
+    except subprocess.TimeoutExpired:
+        follow.terminate()
+        out, _ = follow.communicate(timeout=10)
+    assert f"+ enriched  {first}" in out
+    assert "= duplicate " in out and "(exact, similarity 1.00)" in out
+    assert f"! alert     {first}  watch russia: entities: Russia" in out
+    assert "! alert     flood-1  watch surabaya: keywords: 'Surabaya'" in out
