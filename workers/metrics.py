@@ -10,6 +10,10 @@ from workers.records import DeadLetter, Enriched, Outcome
 # broker round trips and queueing, so it reaches into seconds.
 STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0)
 E2E_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# Sources are whatever producers write: past this many, a source is counted as "other",
+# so that a flood of distinct names cannot grow the metrics without end.
+MAX_SOURCES = 100
+OTHER_SOURCE = "other"
 
 
 class Metrics:
@@ -17,6 +21,7 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
+        self._sources: set[str] = set()
         self.stories_in = Counter(
             "newswire_stories_in_total", "Raw messages read from the raw topic", registry=registry
         )
@@ -28,8 +33,8 @@ class Metrics:
         )
         self.removed = Counter(
             "newswire_lines_removed_total",
-            "Pieces cleaning removed, by reason",
-            ["reason"],
+            "Pieces cleaning removed, by reason and source (the first MAX_SOURCES seen)",
+            ["reason", "source"],
             registry=registry,
         )
         self.entities = Counter(
@@ -88,6 +93,15 @@ class Metrics:
             registry=registry,
         )
 
+    def _source(self, source: str | None) -> str:
+        """The source label: the source, "-" for none, "other" past MAX_SOURCES."""
+        name = source or "-"
+        if name not in self._sources:
+            if len(self._sources) >= MAX_SOURCES:
+                return OTHER_SOURCE
+            self._sources.add(name)
+        return name
+
     def observe_stage(self, stage: str, seconds: float) -> None:
         self.stage_seconds.labels(stage).observe(seconds)
 
@@ -97,8 +111,9 @@ class Metrics:
         if isinstance(outcome, DeadLetter):
             self.dead_letters.labels(outcome.error).inc()
         elif isinstance(outcome, Enriched):
+            source = self._source(outcome.source)
             for piece in outcome.removed:
-                self.removed.labels(piece.reason).inc()
+                self.removed.labels(piece.reason, source).inc()
             for entity in outcome.entities:
                 self.entities.labels(entity.type).inc()
                 if entity.canonical:  # as many as the gazetteer has entities

@@ -1,5 +1,7 @@
 """`newswire top`: the figures computed from two /metrics readings, and the screen."""
 
+from dataclasses import replace
+
 from prometheus_client import CollectorRegistry, generate_latest
 from rich.console import Console
 
@@ -57,3 +59,18 @@ def test_an_unreachable_worker_is_said_so():
     console = Console(record=True, width=100)
     assert once("http://127.0.0.1:9/metrics", 0.01, console) is False
     assert "worker not reachable at http://127.0.0.1:9/metrics" in console.export_text()
+
+
+def test_removed_pieces_are_counted_per_source_with_a_bound():
+    from workers.metrics import MAX_SOURCES
+    from workers.records import Removed
+
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    for i in range(MAX_SOURCES + 5):
+        removed = [Removed("x", "repeat")]
+        event = replace(enriched([]), source=f"outlet-{i}", removed=removed)
+        metrics.observe_outcome(event, 0.1)
+    reading = parse(generate_latest(registry).decode(), at=0.0)
+    sources = reading.by("newswire_lines_removed_total", "source")
+    assert len(sources) == MAX_SOURCES + 1 and sources["other"] == 5
