@@ -239,8 +239,8 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
     latency = runs.measure("latency", paced, rate=rate).latency_ms()
     say("pure stages, one core:")
     stages = stage_rates()
-    missing = {r: run.missing for r, run in (("passthrough", passthrough), ("pipeline", one),
-                                             ("pipeline_2w", two)) if run.missing}  # fmt: skip
+    throughput = {"passthrough": passthrough, "pipeline": one, "pipeline_2w": two}
+    missing = {name: run.missing for name, run in throughput.items() if run.missing}
     if missing:
         say(f"messages without an outcome when the stream stalled: {missing}; logs kept")
     elif not keep:
@@ -256,11 +256,7 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
         "pipeline_2w_sps": round(two.sps),
         "missing": missing,
         "two_worker_ratio": round(two.sps / one.sps, 2) if one.sps else 0.0,
-        "windows_s": {
-            "passthrough": round(passthrough.window, 1),
-            "pipeline": round(one.window, 1),
-            "pipeline_2w": round(two.window, 1),
-        },
+        "windows_s": {name: round(run.window, 1) for name, run in throughput.items()},
         "latency_ms": {k: round(v, 1) for k, v in latency.items()},
         "latency_offered_sps": round(rate),
         "rss_mb": round(max(one.rss_mb, two.rss_mb)),
