@@ -2,7 +2,8 @@
 
     PREFIX.raw ──prepare──► PREFIX.prepared ──decide──► PREFIX.enriched
     (N partitions)          (1 partition)          ├─► PREFIX.duplicates
-                                                   └─► PREFIX.deadletter
+                                                   ├─► PREFIX.deadletter
+                                                   └─► PREFIX.alerts (watchlist)
 
 `prepare` does the costly, stateless work (parse, clean, tag, MinHash) and scales
 with the raw topic's partitions across workers. `decide` reads a single-partition
