@@ -15,14 +15,21 @@ INDEX_TABLE = "dedupe-index"
 # Every dedupe decision is taken in one partition, against one index, so near
 # duplicates meet whatever raw partition they came through (docs/ARCHITECTURE.md).
 DECIDE_PARTITIONS = 1
-# RocksDB for the table store: 10 bloom bits per key (Faust's default of 3 lets
-# about one lookup in six of an absent LSH bucket read from disk) and a block
-# cache of 128 MiB rather than Faust's 2 GiB, so that memory stays bounded.
+# RocksDB for the table and the bucket store: 10 bloom bits per key (Faust's
+# default of 3 lets about one lookup in six of an absent key read from disk), and
+# memory bounded per store to a 64 MiB block cache plus two 16 MiB write buffers.
+# Faust's defaults (a 2 GiB cache, three 64 MiB write buffers) took the worker of
+# the million-story soak to ~650 MB RSS with 128 MiB caches (docs/BENCHMARKS.md).
 # Outcomes and prepared records are produced in batches of up to 512 KB after a
 # linger of 5 ms: Faust's default of 16 KB and no linger is a request per handful.
 PRODUCER_BATCH_BYTES = 512 * 1024
 PRODUCER_LINGER_SECONDS = 0.005
-ROCKSDB_OPTIONS = {"bloom_filter_size": 10, "block_cache_size": 128 * 1024**2}
+ROCKSDB_OPTIONS = {
+    "bloom_filter_size": 10,
+    "block_cache_size": 64 * 1024**2,
+    "write_buffer_size": 16 * 1024**2,
+    "max_write_buffer_number": 2,
+}
 # Bytes fetched per partition and request. Faust's 1 MiB is ~200 prepared records
 # (each carries its story), and the next fetch waits for those to be consumed: the
 # decide agent spent two thirds of its time idle. Measured in docs/BENCHMARKS.md.

@@ -27,11 +27,10 @@ import orjson
 from faust.stores.rocksdb import RocksDBOptions
 from rocksdict import Rdict
 
+from workers.app import ROCKSDB_OPTIONS
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, Writes
 
 TOKEN_KEY = "meta:buckets"  # in the table and in the store: the last batch both hold
-# Its own block cache: the table's holds only the stories' entries now.
-ROCKSDB_OPTIONS = {"bloom_filter_size": 10, "block_cache_size": 128 * 1024**2}
 SWEEP_CHUNK = 10_000  # deletions per round while sweeping
 REBUILD_STEP = 2_000  # stories between progress reports (and turns of the event loop)
 
