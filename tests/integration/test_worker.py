@@ -225,3 +225,26 @@ def test_near_duplicates_across_partitions_two_workers_and_a_restart(
     assert 0.5 < by_id[near]["similarity"] < 1.0
     assert by_id[exact]["match"] == "exact"
     assert {by_id[near]["cluster_id"], by_id[exact]["cluster_id"]} == {cluster}
+
+
+def test_a_worker_on_an_empty_state_dir_rebuilds_the_buckets_and_finds_near_copies(
+    env, workers, send, outcomes, wait_committed
+):
+    """The buckets are not in the changelog: a new owner derives them from the table."""
+    first = workers.start("old").wait_ready()
+    send([story("r-original", ORIGINAL)])
+    outcomes.wait_for(1, timeout=120)
+    wait_committed()
+    assert first.stop() == 0
+
+    fresh = workers.start("new").wait_ready()  # another state directory: nothing local
+    send([story("r-near", NEAR_COPY)])
+    events = outcomes.wait_for(2, timeout=120)
+    near = next(e for e in events if e["id"] == "r-near")
+    assert (near["kind"], near["match"], near["duplicate_of"]) == (
+        "duplicate",
+        "near",
+        "r-original",
+    )
+    log = fresh.log.read_text(errors="replace")
+    assert "rebuilding the near-duplicate buckets of 1 stories" in log
