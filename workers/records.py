@@ -77,6 +77,21 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class EntityGroup:
+    """All mentions of one entity in a story, and how central it is (salience 0 to 1)."""
+
+    key: str  # the canonical id, or TYPE:name for an entity the gazetteer does not know
+    name: str
+    type: str
+    count: int
+    offsets: list[list[int]]  # [start, end] of each mention in the body
+    in_headline: bool
+    in_lead: bool
+    salience: float
+    canonical: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Enriched:
     id: str
     body: str
@@ -95,6 +110,7 @@ class Enriched:
     content_type: str = "text/plain"
     dateline: str | None = None
     credit: str | None = None
+    entity_groups: list[EntityGroup] = field(default_factory=list)
     kind: Literal["enriched"] = "enriched"
 
 
@@ -184,14 +200,17 @@ def _plain(event: Outcome | Alert) -> dict[str, Any]:
 
     Nested records are left to orjson, which serialises dataclasses natively (far
     faster than `dataclasses.asdict`); the one optional nested field is an entity's
-    `canonical`.
+    (or entity group's) `canonical`.
     """
     data = {k: v for k, v in vars(event).items() if v is not None}
-    if "entities" in data:
-        data["entities"] = [
-            e if e.canonical is not None else {k: v for k, v in vars(e).items() if v is not None}
-            for e in data["entities"]
-        ]
+    for name in ("entities", "entity_groups"):
+        if name in data:
+            data[name] = [
+                e
+                if e.canonical is not None
+                else {k: v for k, v in vars(e).items() if v is not None}
+                for e in data[name]
+            ]
     return data
 
 
@@ -211,6 +230,7 @@ def outcome_from_dict(obj: dict[str, Any]) -> Outcome:
     if kind == "enriched":
         obj["removed"] = [Removed(**r) for r in obj["removed"]]
         obj["entities"] = [Entity(**e) for e in obj["entities"]]
+        obj["entity_groups"] = [EntityGroup(**g) for g in obj.get("entity_groups", ())]
         return Enriched(**obj)
     if kind == "duplicate":
         return DuplicateNotice(**obj)

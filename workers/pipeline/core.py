@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from workers.config import Settings
 from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
-from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
+from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language
 from workers.pipeline.neardup import NearOptions, Signature
 from workers.pipeline.parse import ParseOptions, parse_raw
@@ -26,6 +26,7 @@ from workers.records import (
     DuplicateNotice,
     Enriched,
     Entity,
+    EntityGroup,
     Origin,
     Outcome,
     Prepared,
@@ -78,12 +79,12 @@ class Pipeline:
     def __init__(
         self,
         opts: PipelineOptions,
-        gazetteer: Gazetteer | None = None,
+        entities: EntityTagger | None = None,
         observe: StageObserver = _ignore,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.opts = opts
-        self.gazetteer = gazetteer or Gazetteer.load()
+        self.entities = entities or EntityTagger.load()
         self.deduper = Deduper(opts.dedupe)
         self._observe = observe
         self._clock = clock
@@ -135,11 +136,14 @@ class Pipeline:
             )
         language = story.language or detect_language(cleaned.body)
         t = self._lap("language", t)
-        entities = tag_entities(cleaned.body, self.gazetteer, self.opts.tag)
+        entities = self.entities.tag(cleaned.body, language, self.opts.tag)
+        groups = group_entities(entities, story.headline)
         t = self._lap("entities", t)
         cand = self.deduper.candidate(cleaned.body)
         t = self._lap("signature", t)
-        event = _enriched(story, language, entities, cleaned, cand.fingerprint, origin, t - started)
+        event = _enriched(
+            story, language, entities, groups, cleaned, cand.fingerprint, origin, t - started
+        )
         return event, cand
 
     def decide(self, prepared: Prepared, lookup: Lookup) -> Decision:
@@ -194,6 +198,7 @@ def _enriched(
     story: RawStory,
     language: str,
     entities: list[Entity],
+    groups: list[EntityGroup],
     cleaned: Cleaned,
     fp: str,
     origin: Origin,
@@ -206,6 +211,7 @@ def _enriched(
         removed=cleaned.removed,
         cluster_id="",
         entities=entities,
+        entity_groups=groups,
         fingerprint=fp,
         received_at=utc_iso(origin.timestamp),
         emitted_at="",

@@ -1,66 +1,35 @@
-"""Tag people, organisations and places in cleaned text, with character offsets.
+"""People, organisations and places in cleaned text: tagged, linked to canonical ids, grouped.
 
-First version: a curated multilingual gazetteer (linked to canonical ids) plus
-capitalisation with cue words for names it does not know. The entities issue
-replaces the heuristics with a trained tagger and sets the quality bar.
+The trained tagger (`tagger.py`) finds and types names in the languages it has
+a model for; the gazetteer links them to canonical entities ("Korsel", "South
+Korea" -> Q884) and, in other languages, is the tagger. Dates, amounts and
+percentages come from rules (`quantities.py`). Mentions of one entity are then
+grouped, with where they appear and a salience score.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import orjson
 
-from workers.records import Entity
+from workers.pipeline.quantities import find_quantities
+from workers.pipeline.tagger import Tagger, words_of
+from workers.records import Entity, EntityGroup
 
 PERSON, ORGANIZATION, LOCATION = "PERSON", "ORGANIZATION", "LOCATION"
-
-# Capitalised words that start sentences or name roles, not entities. A role
-# word before a name ("Menteri ... Cho Tae-yul", "President Biden") marks a person.
-ROLES = frozenset(
-    """presiden wakil menteri duta besar penasihat juru bicara kepala direktur gubernur
-    ketua sekretaris jenderal perdana utusan pertama luar negeri dalam keamanan nasional
-    president vice minister prime ambassador deputy chief executive director governor
-    chairman secretary general spokesperson spokesman spokeswoman adviser advisor envoy
-    foreign national security senator mr mrs ms dr pak bu tuan nyonya sir keuangan kewangan
-    pertahanan perdagangan kesehatan kesihatan pendidikan finance defence defense trade health
-    education interior justice""".split()
-)
-STOP = ROLES | frozenset(
-    """the a an this that these those it its he she they we i in on at for but and or if
-    when while after before as by with from of to yes no not our their his her
-    dia ia ini itu namun tetapi dan atau jika ketika setelah sebelum saat pada di ke
-    dari untuk dengan mereka kami kita kami sementara menurut hal kata sebagai bahkan
-    senin selasa rabu kamis jumat sabtu minggu januari februari maret april mei juni juli
-    agustus september oktober november desember monday tuesday wednesday thursday friday
-    saturday sunday january february march may june july august october december later
-    earlier meanwhile however also then now today yesterday still since until kemudian
-    sebelumnya selain sedangkan adapun lalu kini""".split()
-)
-ORG_CUES = frozenset(
-    """pt tbk corporation corp inc ltd llc plc group bank kementerian kemlu ministry kedutaan
-    embassy komisi commission partai party universitas university badan agency council dewan
-    asosiasi association institute institut company airlines airways fund court pengadilan
-    mahkamah polri polda tni army navy federation union bursa exchange holdings berhad
-    bhd""".split()
-)
-LOC_BEFORE = frozenset(
-    """di ke dari in at from near kota provinsi kabupaten city province region wilayah""".split()
-)
-SAID = frozenset("said says told kata ujar mengatakan menyatakan berkata".split())
-CONNECTORS = "de|van|von|der|bin|binti|al|of|la|del|da|dos|el"
-_CONNECTOR_WORDS = frozenset(CONNECTORS.split("|"))
-_CAP = r"[A-Z\u00C0-\u00DE][\w'\u2019\-]*"
-# The lookahead lets the engine skip positions without a capital before the lookbehind.
-RUN = re.compile(rf"(?=[A-Z\u00C0-\u00DE])(?<![\w\-]){_CAP}(?: (?:(?:{CONNECTORS}) )?{_CAP})*")
-TOKEN = re.compile(r"[\w'\u2019\-]+")
-_SENTENCE_END = frozenset('.!?:"\u201c\u201d\n')
-_ACRONYM = re.compile(r"[A-Z]{2,6}")
+TYPES = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": LOCATION}
+SHORT = {long: short for short, long in TYPES.items()}
+# Which shipped model tags which language. Latin-script languages that capitalise
+# names and not other nouns borrow the English one (its features are mostly
+# capitals and shapes); German and scripts without capitals get the gazetteer alone.
+MODELS = {"id": "id", "ms": "id", "en": "en", "es": "en", "fr": "en", "pt": "en", "it": "en",
+          "nl": "en"}  # fmt: skip
+LEAD_CHARS = 400  # the lead: the story's opening, where the main actors are named
 
 
 @dataclass(frozen=True)
@@ -71,35 +40,64 @@ class Canonical:
 
 
 class Gazetteer:
-    """Aliases to canonical entities, matched case-sensitively as whole words."""
+    """Aliases of canonical entities, matched case-sensitively on whole tokens."""
 
-    def __init__(self, entries: list[dict[str, object]]) -> None:
+    def __init__(self, entries: Iterable[Mapping[str, object]]) -> None:
         self._by_alias: dict[str, Canonical] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Canonical]]] = {}
         for entry in entries:
             canonical = Canonical(str(entry["id"]), str(entry["name"]), str(entry["type"]))
             for alias in entry["aliases"]:  # type: ignore[attr-defined]
-                self._by_alias.setdefault(str(alias), canonical)
-        aliases = sorted(self._by_alias, key=len, reverse=True)
-        self._pattern = re.compile(
-            # The lookahead on first letters lets the engine skip most positions at once.
-            rf"(?=[{re.escape(''.join(sorted({a[0] for a in aliases})))}])(?<![\w\-])"
-            r"(?:" + "|".join(map(re.escape, aliases)) + r")(?![\w\-])"
-        )
+                if self._by_alias.setdefault(alias, canonical) is canonical:
+                    tokens = tuple(words_of(alias)[0])
+                    self._by_first.setdefault(tokens[0], []).append((tokens, canonical))
+        for options in self._by_first.values():
+            options.sort(key=lambda option: -len(option[0]))
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
         """The gazetteer shipped with the package, or one from `path`."""
-        data = (
-            path.read_bytes()
-            if path is not None
-            else resources.files("workers.data").joinpath("gazetteer.json").read_bytes()
-        )
-        return cls(orjson.loads(data)["entities"])
+        if path is None:
+            return _shipped_gazetteer()
+        return cls(orjson.loads(path.read_bytes())["entities"])
 
-    def find(self, text: str) -> list[tuple[int, int, Canonical]]:
-        return [
-            (m.start(), m.end(), self._by_alias[m.group()]) for m in self._pattern.finditer(text)
-        ]
+    def canonical(self, alias: str) -> Canonical | None:
+        return self._by_alias.get(alias)
+
+    def matches(self, words: list[str]) -> list[tuple[int, int, Canonical]]:
+        """Longest names first, left to right, as token spans (start, end, entity)."""
+        found = []
+        i, n = 0, len(words)
+        while i < n:
+            for tokens, canonical in self._by_first.get(words[i], ()):
+                if tuple(words[i : i + len(tokens)]) == tokens:
+                    found.append((i, i + len(tokens), canonical))
+                    i += len(tokens)
+                    break
+            else:
+                i += 1
+        return found
+
+
+@cache
+def _shipped_gazetteer() -> Gazetteer:
+    data = resources.files("workers.data").joinpath("gazetteer.json").read_bytes()
+    return Gazetteer(orjson.loads(data)["entities"])
+
+
+@cache
+def _shipped_tagger(name: str) -> Tagger:
+    return Tagger.load(name)
+
+
+def known_labels(count: int, matches: list[tuple[int, int, Canonical]]) -> list[str]:
+    """Per token, its place in a gazetteer name: the tagger's gazetteer feature."""
+    labels = [""] * count
+    for start, end, canonical in matches:
+        labels[start] = "B-" + canonical.type
+        for i in range(start + 1, end):
+            labels[i] = "I-" + canonical.type
+    return labels
 
 
 @dataclass(frozen=True)
@@ -108,119 +106,142 @@ class TagOptions:
     max_entities: int = 1000
 
 
-def tag_entities(text: str, gazetteer: Gazetteer, opts: TagOptions) -> list[Entity]:
-    """Entities in `text`, in order, non-overlapping, each with ``text[start:end]``."""
-    found: list[Entity] = [
-        Entity(text=text[s:e], type=c.type, start=s, end=e, canonical={"id": c.id, "name": c.name})
-        for s, e, c in gazetteer.find(text)
-    ]
-    covered = _Spans((e.start, e.end) for e in found)
-    for run in RUN.finditer(text):
-        tokens = [t for t in TOKEN.finditer(run.group()) if t.group() not in _CONNECTOR_WORDS]
-        group: list[tuple[int, int]] = []
-        for tok in tokens:
-            start, end = run.start() + tok.start(), run.start() + tok.end()
-            if covered.overlaps(start, end):
-                found.extend(_classify(text, group))
-                group = []
-            else:
-                group.append((start, end))
-        found.extend(_classify(text, group))
-        if len(found) >= opts.max_entities:
-            break
-    found = _link_surnames(text, found)
-    found.sort(key=lambda e: e.start)
-    return found[: opts.max_entities]
+class EntityTagger:
+    """Everything the entity stage needs, loaded once: the gazetteer and the models."""
+
+    def __init__(self, gazetteer: Gazetteer, taggers: Mapping[str, Tagger]) -> None:
+        self.gazetteer = gazetteer
+        self.taggers = taggers
+
+    @classmethod
+    def load(cls) -> EntityTagger:
+        """The shipped gazetteer and models."""
+        return cls(Gazetteer.load(), {name: _shipped_tagger(name) for name in set(MODELS.values())})
+
+    def labels(self, words: list[str], language: str) -> list[str]:
+        """IOB2 labels over PER/ORG/LOC: the model's, or the gazetteer's where there is none."""
+        matches = self.gazetteer.matches(words)
+        model = self.taggers.get(MODELS.get(language, ""))
+        if model is not None:
+            return consistent(words, model.tag(words, known_labels(len(words), matches)))
+        labels = ["O"] * len(words)
+        for start, end, canonical in matches:
+            short = SHORT[canonical.type]
+            labels[start:end] = ["B-" + short] + ["I-" + short] * (end - start - 1)
+        return labels
+
+    def tag(self, text: str, language: str, opts: TagOptions) -> list[Entity]:
+        """Entities in `text`, in order, non-overlapping, each with ``text[start:end]``."""
+        words, spans = words_of(text)
+        found = []
+        for first, last, kind in _spans(self.labels(words, language)):
+            start, end = spans[first][0], spans[last - 1][1]
+            canonical = self.gazetteer.canonical(text[start:end])
+            found.append(
+                Entity(
+                    text=text[start:end],
+                    type=kind,
+                    start=start,
+                    end=end,
+                    # "Washington" the person is not the city.
+                    canonical={"id": canonical.id, "name": canonical.name}
+                    if canonical is not None and canonical.type == kind
+                    else None,
+                )
+            )
+        taken = [(e.start, e.end) for e in found]
+        found.extend(q for q in find_quantities(text) if not _overlaps(taken, q.start, q.end))
+        found.sort(key=lambda e: e.start)
+        return found[: opts.max_entities]
 
 
-def _classify(text: str, group: list[tuple[int, int]]) -> list[Entity]:
-    """Type one run of capitalised tokens, or drop it when nothing says what it is."""
-    role_before = False
-    while group and text[group[0][0] : group[0][1]].lower() in STOP:
-        role_before = role_before or text[group[0][0] : group[0][1]].lower() in ROLES
-        group = group[1:]
-    if not group:
-        return []
-    start, end = group[0][0], group[-1][1]
-    if text[end - 2 : end] in ("'s", "\u2019s"):
-        end -= 2
-    words = [text[s:e].lower() for s, e in group]
-    if "pt" in words[1:]:  # "Saham PT Samudra ...": the company starts at its legal form
-        group = group[words.index("pt") :]
-        words = words[words.index("pt") :]
-        start = group[0][0]
-    before = text[max(0, start - 40) : start].split()
-    prev = before[-1].lower() if before else ""
-    after = text[end : end + 40].split()
-    nxt = after[0].lower().strip(",.") if after else ""
-    if any(w in ORG_CUES for w in words):
-        kind = ORGANIZATION if len(group) > 1 else None
-    elif prev in LOC_BEFORE:
-        kind = LOCATION
-    elif len(group) == 1 and _ACRONYM.fullmatch(text[start:end]):
-        kind = ORGANIZATION
-    elif (
-        role_before
-        or prev in SAID
-        or nxt in SAID
-        or prev in ROLES
-        or (len(group) > 1 and not _at_sentence_start(text, start))
-    ):
-        kind = PERSON
-    else:
-        kind = None
-    if kind is None:
-        return []
-    return [Entity(text=text[start:end], type=kind, start=start, end=end)]
+def consistent(words: list[str], labels: list[str]) -> list[str]:
+    """One story, one reading of a name: each name gets the type most of its mentions have,
+    and its capitalised occurrences the tagger left out are tagged too ("Mavcom said"
+    after "the Malaysian Aviation Commission (Mavcom)")."""
+    found = _spans(labels)
+    if not found:
+        return labels
+    votes: dict[tuple[str, ...], dict[str, int]] = {}
+    for start, end, kind in found:
+        counts = votes.setdefault(tuple(words[start:end]), {})
+        counts[kind] = counts.get(kind, 0) + 1
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
+        if name[0][:1].isupper():
+            by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
+    exact = {(start, end) for start, end, _ in found}
+    out = labels[:]
+    i = 0
+    while i < len(words):
+        step = 1
+        for name, kind in by_first.get(words[i], ()):
+            end = i + len(name)
+            if tuple(words[i:end]) == name and (
+                (i, end) in exact or all(label == "O" for label in out[i:end])
+            ):
+                short = SHORT[kind]
+                out[i:end] = ["B-" + short] + ["I-" + short] * (len(name) - 1)
+                step = len(name)
+                break
+        i += step
+    return out
 
 
-def _at_sentence_start(text: str, start: int) -> bool:
-    """Whether only spaces separate `start` from the end of the previous sentence."""
-    i = start - 1
-    while i >= 0 and text[i] in " \t":
-        i -= 1
-    return i < 0 or text[i] in _SENTENCE_END
+def _spans(labels: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) of each name in IOB2 labels over PER/ORG/LOC."""
+    out: list[tuple[int, int, str]] = []
+    for i, label in enumerate(labels):
+        if label[:2] == "B-":
+            out.append((i, i + 1, TYPES[label[2:]]))
+        elif label[:2] == "I-" and out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1, out[-1][2])
+    return out
 
 
-def _link_surnames(text: str, found: list[Entity]) -> list[Entity]:
-    """A lone capitalised word that is the last name of a person already found is that person."""
-    surnames = {e.text.split()[-1] for e in found if e.type == PERSON and " " in e.text}
-    if not surnames:
-        return found
-    taken = _Spans((e.start, e.end) for e in found)
-    extra = [
-        Entity(text=name, type=PERSON, start=start, end=start + len(name))
-        for name in surnames
-        for start in _whole_word_at(text, name)
-        if not taken.overlaps(start, start + len(name))
-    ]
-    return found + extra
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
 
 
-def _whole_word_at(text: str, word: str) -> Iterator[int]:
-    """Where `word` occurs in `text` as a whole word (str.find: no regex built per story)."""
-    start = text.find(word)
-    while start >= 0:
-        end = start + len(word)
-        if not (start and _in_word(text[start - 1])) and not (
-            end < len(text) and _in_word(text[end])
-        ):
-            yield start
-        start = text.find(word, end)
+def group_entities(entities: list[Entity], headline: str | None) -> list[EntityGroup]:
+    """One group per entity: linked mentions by id, a lone surname with its full name.
 
-
-def _in_word(ch: str) -> bool:
-    return ch.isalnum() or ch in "_-"
-
-
-class _Spans:
-    """Non-overlapping character spans, for overlap tests in O(log n)."""
-
-    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
-        ordered = sorted(spans)
-        self._starts = [s for s, _ in ordered]
-        self._ends = [e for _, e in ordered]
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_left(self._starts, end) - 1
-        return i >= 0 and self._ends[i] > start
+    Salience, 0 to 1: named in the headline (0.4), in the lead (0.3), and how
+    often (0.1 a mention, up to 0.3). Groups come most salient first.
+    """
+    groups: dict[str, list[Entity]] = {}
+    surnames: dict[str, str] = {}
+    for e in entities:
+        if e.canonical:
+            key = e.canonical["id"]
+        elif e.type == PERSON and e.text in surnames:
+            key = surnames[e.text]
+        else:
+            key = f"{e.type}:{e.text.casefold()}"
+        groups.setdefault(key, []).append(e)
+        if e.type == PERSON and " " in e.text:
+            surnames.setdefault(e.text.split()[-1], key)
+    folded = (headline or "").casefold()
+    out = []
+    for key, mentions in groups.items():
+        first = mentions[0]
+        in_headline = any(m.text.casefold() in folded for m in mentions) if folded else False
+        in_lead = first.start < LEAD_CHARS
+        salience = 0.4 * in_headline + 0.3 * in_lead + 0.1 * min(len(mentions), 3)
+        out.append(
+            EntityGroup(
+                key=key,
+                name=first.canonical["name"]
+                if first.canonical
+                else max((m.text for m in mentions), key=len),
+                type=first.type,
+                count=len(mentions),
+                offsets=[[m.start, m.end] for m in mentions],
+                in_headline=in_headline,
+                in_lead=in_lead,
+                salience=round(salience, 3),
+                canonical=first.canonical,
+            )
+        )
+    out.sort(key=lambda g: (-g.salience, g.offsets[0][0]))
+    return out

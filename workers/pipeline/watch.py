@@ -27,11 +27,10 @@ from typing import Any
 
 import yaml
 
-from workers.records import Alert, Enriched, Entity, utc_iso
+from workers.records import Alert, Enriched, Entity, EntityGroup, utc_iso
 
 ANY_LANGUAGE = "*"
 FIELDS = {"name", "entities", "keywords", "sources", "languages", "min_salience", "match"}
-LEAD_CHARS = 400  # the lead: the story's opening, where the main actors are named
 SNIPPET_CHARS = 80  # context either side of a match in a snippet
 MAX_SNIPPETS = 3
 
@@ -126,23 +125,11 @@ def _phrases(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def salience(entity: Entity, mentions: int, event: Enriched) -> float:
-    """How central an entity is to a story, 0 to 1: named in the headline (0.4), in the
-    lead (0.3), and how often (0.1 a mention, up to 0.3)."""
-    name = entity.text.casefold()
-    in_headline = bool(event.headline) and name in (event.headline or "").casefold()
-    return round(0.4 * in_headline + 0.3 * (entity.start < LEAD_CHARS) + 0.1 * min(mentions, 3), 3)
-
-
 def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Alert]:
     """One alert per watch the story matches."""
-    groups: dict[str, list[Entity]] = {}  # mentions of one entity
-    for entity in event.entities:
-        key = entity.canonical["id"] if entity.canonical else entity.text.casefold()
-        groups.setdefault(key, []).append(entity)
     alerts = []
     for watch in watches:
-        match = _match(watch, event, groups)
+        match = _match(watch, event)
         if match is not None:
             reasons, hits, spans = match
             alerts.append(
@@ -161,7 +148,7 @@ def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Al
 
 
 def _match(
-    watch: Watch, event: Enriched, groups: dict[str, list[Entity]]
+    watch: Watch, event: Enriched
 ) -> tuple[list[str], list[Entity], list[tuple[int, int]]] | None:
     """Why the story matches the watch (reasons, entities, body spans), or None."""
     tests: list[bool] = []
@@ -169,11 +156,11 @@ def _match(
     hits: list[Entity] = []
     spans: list[tuple[int, int]] = []
     if watch.entities:
+        first = {e.start: e for e in event.entities}
         hits = [
-            group[0]
-            for group in groups.values()
-            if _names(group[0]) & watch.entities
-            and salience(group[0], len(group), event) >= watch.min_salience
+            first[group.offsets[0][0]]
+            for group in event.entity_groups
+            if _names(group, event.body) & watch.entities and group.salience >= watch.min_salience
         ]
         tests.append(bool(hits))
         if hits:
@@ -203,10 +190,10 @@ def _match(
     return (reasons, hits, spans) if matched else None
 
 
-def _names(entity: Entity) -> set[str]:
-    names = {entity.text.casefold()}
-    if entity.canonical:
-        names |= {entity.canonical["id"].casefold(), entity.canonical["name"].casefold()}
+def _names(group: EntityGroup, body: str) -> set[str]:
+    """Every way a watch may name the entity: id, canonical name, each mention's text."""
+    names = {group.key.casefold(), group.name.casefold()}
+    names.update(body[start:end].casefold() for start, end in group.offsets)
     return names
 
 

@@ -1,0 +1,61 @@
+"""`make eval` (entities): conlleval-style scores of the shipped taggers on the dev splits.
+
+    python -m workers.evaluation.entities [--json]
+
+The dev splits ship with the repo (`data/ner-dev-*.conll.gz`, written by
+`make train-ner` from the public sets): idner-news-2k's dev.txt for Indonesian,
+every fifth article of MEN for English; the models never trained on them. Stories
+are tagged whole, as the worker tags them (MEN article by article; idner has no
+document marks, so sentence by sentence). Beside each model: the gazetteer alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+import orjson
+
+from workers.evaluation.conll import Score, Sentence, read_conll, score
+from workers.pipeline.entities import EntityTagger, Gazetteer
+
+DATA = Path(__file__).parent / "data"
+DEV = {"id": DATA / "ner-dev-id.conll.gz", "en": DATA / "ner-dev-en.conll.gz"}
+DEV_NAMES = {"id": "idner-news-2k dev.txt", "en": "MEN, every fifth article"}
+
+
+def evaluate(tagging: EntityTagger, language: str, sentences: list[Sentence]) -> Score:
+    return score(sentences, partial(tagging.labels, language=language))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    args = parser.parse_args(argv)
+    model = EntityTagger.load()
+    baseline = EntityTagger(Gazetteer.load(), {})
+    results: dict[str, dict[str, object]] = {}
+    print("entities: exact span and type, per type (precision recall F1)")
+    for language, path in DEV.items():
+        dev = read_conll(path)
+        tables = {
+            "model": evaluate(model, language, dev).table(),
+            "gazetteer": evaluate(baseline, language, dev).table(),
+        }
+        results[language] = {"dev": DEV_NAMES[language], **tables}
+        print(f"\n{language} ({DEV_NAMES[language]}, {len(dev)} stories or sentences)")
+        print(f"{'':<12}" + "".join(f"{kind:>22}" for kind in ("PER", "ORG", "LOC", "all")))
+        for name, table in tables.items():
+            cells = "".join(
+                f"  {t['precision']:.3f} {t['recall']:.3f} {t['f1']:.3f}" for t in table.values()
+            )
+            print(f"{name:<12}{cells}")
+    if args.json:
+        print(orjson.dumps(results).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

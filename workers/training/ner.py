@@ -1,0 +1,232 @@
+"""Train the shipped entity taggers from the public NER sets (`make train-ner DATA=...`).
+
+    python -m workers.training.ner ../shared/data/ner [--lang id|en] [--c 0.5]
+
+Needs the `train` extra (scikit-learn). Fits a multinomial logistic regression
+over the tagger's feature templates on the candidate tokens of the training
+sets, keeps the weights of features seen at least `MIN_COUNT` times, and writes
+``workers/data/ner-<lang>.npz`` with its scores on the dev split. The dev splits
+are idner-news-2k's dev.txt (Indonesian) and every fifth article of MEN
+(English), never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workers.evaluation.conll import Sentence, documents, read_conll, write_conll
+from workers.evaluation.entities import DEV, evaluate
+from workers.pipeline.entities import EntityTagger, Gazetteer, known_labels
+from workers.pipeline.tagger import TEMPLATES, Tagger, candidates, token_keys
+
+OUT = Path(__file__).resolve().parent.parent / "data"
+MIN_COUNT = 2  # a feature seen once is noise, and doubles the model
+MIN_LEXICON = 2  # occurrences of a word with its type before the lexicon lists it
+MIN_COMMON = 3  # lowercase sightings that make a word common
+MIN_OPENER = 3  # lowercase words seen opening a name at least this often become candidates
+MEN = "men-malaysian-english-news/men.conll"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    train: tuple[str, ...]  # files under the data directory
+    lexicon: tuple[str, ...]  # sets not trained on, read for the types their words have
+    dev: str
+    c1: float  # L1 and L2 regularisation, tuned on dev
+    c2: float
+
+
+ENGLISH_OTHERS = ("wikigold/wikigold.conll.txt", "btc/a.conll", "btc/b.conll", "btc/e.conll",
+                  "btc/g.conll", "wnut17/wnut17train.conll")  # fmt: skip
+CORPORA = {
+    # idner-news-2k alone: NERGRIT's conventions ("desa X" is a place, government bodies
+    # untagged in NERP) cost more than its size brings; both serve as lexicons instead.
+    "id": Corpus(
+        train=("idner-news-2k/train.txt",),
+        lexicon=(
+            "indonlu-nerp/train_preprocess.txt",
+            "indonlu-nergrit/train_preprocess.txt",
+            MEN,
+            *ENGLISH_OTHERS,
+        ),
+        dev="idner-news-2k/dev.txt",
+        c1=0.3,
+        c2=0.05,
+    ),
+    "en": Corpus(
+        train=(MEN, "wikigold/wikigold.conll.txt", "btc/g.conll"),
+        lexicon=(
+            "btc/a.conll",
+            "btc/b.conll",
+            "btc/e.conll",
+            "wnut17/wnut17train.conll",
+            "indonlu-nergrit/train_preprocess.txt",
+            "idner-news-2k/train.txt",
+        ),
+        dev=MEN,
+        c1=0.2,
+        c2=0.1,
+    ),
+}
+
+
+def held_out(path: str, sentence: Sentence) -> bool:
+    """MEN has no dev split: every fifth article is ours."""
+    return path == MEN and sentence.doc % 5 == 0
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    """What the tagger knows of words beyond its weights (see `token_keys`)."""
+
+    types: dict[str, str]
+    common: frozenset[str]
+
+
+def load(data: Path, corpus: Corpus) -> tuple[list[Sentence], list[Sentence], Lexicons]:
+    def read(paths: tuple[str, ...]) -> list[Sentence]:
+        return [s for path in paths for s in read_conll(data / path) if not held_out(path, s)]
+
+    train, others = read(corpus.train), read(corpus.lexicon)
+    dev = [s for s in read_conll(data / corpus.dev) if corpus.dev != MEN or held_out(MEN, s)]
+    return train, documents(dev), Lexicons(lexicon(others), common_words([*train, *others]))
+
+
+def openers(train: list[Sentence]) -> frozenset[str]:
+    counts: Counter[str] = Counter()
+    for s in train:
+        for i, tag in enumerate(s.tags):
+            word = s.words[i]
+            opens = tag.startswith("B-") and word[:1].islower()
+            if opens and i + 1 < len(s.words) and s.words[i + 1][:1].isupper():
+                counts[word.lower()] += 1
+    return frozenset(w for w, n in counts.items() if n >= MIN_OPENER)
+
+
+def lexicon(sentences: list[Sentence]) -> dict[str, str]:
+    """Words that carry one type in most of their occurrences (at least `MIN_LEXICON`)."""
+    seen: dict[str, Counter[str]] = {}
+    for s in sentences:
+        for word, tag in zip(s.words, s.tags, strict=True):
+            seen.setdefault(word.lower(), Counter())[tag[2:] or "O"] += 1
+    out = {}
+    for word, counts in seen.items():
+        kind, n = counts.most_common(1)[0]
+        if kind != "O" and n >= MIN_LEXICON and n * 2 > counts.total():
+            out[word] = kind
+    return out
+
+
+def common_words(sentences: list[Sentence]) -> frozenset[str]:
+    """Words seen lowercase mid-sentence at least `MIN_COMMON` times, in cased sets only."""
+    counts: Counter[str] = Counter()
+    for s in sentences:
+        if not any(w[:1].isupper() for w in s.words):
+            continue  # a lowercased set (NERP) would make every name look common
+        counts.update(w for w in s.words[1:] if w[:1].islower())
+    return frozenset(w for w, n in counts.items() if n >= MIN_COMMON)
+
+
+def runs(
+    train: list[Sentence], opening: frozenset[str], lex: Lexicons
+) -> Iterator[tuple[list[list[str]], list[str]]]:
+    """Each run of candidate tokens as a CRF sequence: attributes and labels."""
+    gazetteer = Gazetteer.load()
+    for s in train:
+        mask = candidates(s.words, opening)
+        known = known_labels(len(s.words), gazetteer.matches(s.words))
+        keys = iter(token_keys(s.words, mask, lex.types, lex.common, known))
+        seq: list[list[str]] = []
+        labels: list[str] = []
+        for tag, m in [*zip(s.tags, mask, strict=True), ("O", False)]:
+            if m:
+                seq.append([f"{t}={key}" for t, key in enumerate(next(keys))])
+                # A name that starts on a non-candidate word starts here for the tagger.
+                labels.append("B-" + tag[2:] if tag[:2] == "I-" and not labels else tag)
+            elif seq:
+                yield seq, labels
+                seq, labels = [], []
+
+
+def fit(train: list[Sentence], lex: Lexicons, c1: float, c2: float) -> Tagger:
+    import pycrfsuite
+
+    opening = openers(train)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for seq, labels in runs(train, opening, lex):
+        trainer.append(seq, labels)
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": 200, "feature.minfreq": MIN_COUNT})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "crf")
+        trainer.train(path)
+        crf = pycrfsuite.Tagger()
+        crf.open(path)
+        info = crf.info()
+        crf.close()
+    labels = tuple(sorted(info.labels, key=info.labels.get))
+    index = {label: i for i, label in enumerate(labels)}
+    vocab: list[dict[str, int]] = [{} for _ in TEMPLATES]
+    rows: dict[str, int] = {}
+    for attribute, _ in info.state_features:
+        if attribute not in rows:
+            t, _, key = attribute.partition("=")
+            rows[attribute] = vocab[int(t)][key] = len(rows) + 1  # row 0: unknown key
+    weights = np.zeros((len(rows) + 1, len(labels)), dtype=np.float32)
+    for (attribute, label), w in info.state_features.items():
+        weights[rows[attribute], index[label]] = w
+    transitions = np.zeros((len(labels), len(labels)), dtype=np.float32)
+    for (before, after), w in info.transitions.items():
+        transitions[index[before], index[after]] = w
+    return Tagger(labels, tuple(vocab), weights, transitions, opening, lex.types, lex.common)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, help="the ner directory of the public data sets")
+    parser.add_argument("--lang", choices=sorted(CORPORA), action="append")
+    parser.add_argument("--c1", type=float, help="L1 regularisation (default: the tuned value)")
+    parser.add_argument("--c2", type=float, help="L2 regularisation (default: the tuned value)")
+    parser.add_argument("--out", type=Path, default=OUT, help="where ner-<lang>.npz goes")
+    args = parser.parse_args(argv)
+    for lang in args.lang or sorted(CORPORA):
+        corpus = CORPORA[lang]
+        train, dev, lex = load(args.data, corpus)
+        started = time.perf_counter()
+        c1 = corpus.c1 if args.c1 is None else args.c1
+        c2 = corpus.c2 if args.c2 is None else args.c2
+        tagger = fit(train, lex, c1, c2)
+        table = evaluate(EntityTagger(Gazetteer.load(), {lang: tagger}), lang, dev).table()
+        meta = {
+            "language": lang,
+            "train": list(corpus.train),
+            "dev": corpus.dev + (" (every fifth article)" if corpus.dev == MEN else ""),
+            "c1": c1,
+            "c2": c2,
+            "train_sentences": len(train),
+            "features": int(tagger.weights.shape[0]),
+            "dev_scores": table,
+        }
+        path = args.out / f"ner-{lang}.npz"
+        tagger.save(path, meta)
+        write_conll(DEV[lang], dev)
+        print(
+            f"{lang}: {len(train)} sentences, {tagger.weights.shape[0]} features, "
+            f"{time.perf_counter() - started:.0f} s; dev F1 {table['all']['f1']:.4f} "
+            f"(PER {table['PER']['f1']:.4f} ORG {table['ORG']['f1']:.4f} "
+            f"LOC {table['LOC']['f1']:.4f}) -> {path}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
