@@ -8,13 +8,16 @@ STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv kafka-jars promtool test unit integration lint format run eval bench bench-index chaos soak clean
+.PHONY: help venv kafka-jars promtool test unit integration lint format run eval train-ner gazetteer bench bench-index chaos soak clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
 	@echo "make test         lint, then the whole test suite (integration tests on a real broker)"
 	@echo "make unit         unit tests only (no broker)"
-	@echo "make eval         quality on the labelled corpora (dedupe: newswire beside datasketch)"
+	@echo "make eval         quality on the labelled corpora (dedupe beside datasketch; entities"
+	@echo "                  beside the gazetteer alone; language detection)"
+	@echo "make train-ner DATA=../shared/data/ner   retrain the entity models (and their dev sets)"
+	@echo "make gazetteer    rebuild workers/data/gazetteer.json from curated.yaml and the data packages"
 	@echo "make bench        newswire bench on a local broker: passthrough, 1 and 2 workers, latency, stages"
 	@echo "make bench-index  dedupe decision cost as the index grows to 1,000,000 stories"
 	@echo "make chaos        fault scenarios on real workers and a local broker: missing/doubled (long)"
@@ -66,6 +69,14 @@ run: venv kafka-jars
 
 eval: venv
 	$(BIN)/python -m workers.evaluation.dedupe
+	$(BIN)/python -m workers.evaluation.entities
+
+DATA ?= ../shared/data/ner
+train-ner: venv
+	$(BIN)/python -m workers.training.ner $(DATA)
+
+gazetteer: venv
+	$(BIN)/python -m workers.training.gazetteer
 
 bench: venv kafka-jars
 	$(BIN)/python deploy/bench.py $(BENCH_ARGS)

@@ -85,7 +85,7 @@ def test_a_bug_in_a_stage_becomes_an_internal_error_dead_letter(monkeypatch):
     def boom(*args):
         raise RuntimeError("stage exploded")
 
-    monkeypatch.setattr("workers.pipeline.core.tag_entities", boom)
+    monkeypatch.setattr("workers.pipeline.core.group_entities", boom)
     _, decision = run(story())
     assert decision.outcome.error == "internal_error"
     assert "stage exploded" in decision.outcome.message

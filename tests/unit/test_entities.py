@@ -1,54 +1,128 @@
-from workers.pipeline.entities import Gazetteer, TagOptions, tag_entities
+"""The entity stage: the shipped models, gazetteer linking, consistency, groups and bounds."""
 
-GAZ = Gazetteer.load()
+import pytest
+
+from workers.pipeline.entities import (
+    EntityTagger,
+    Gazetteer,
+    TagOptions,
+    group_entities,
+)
+from workers.pipeline.tagger import TOKEN
+
+TAGGING = EntityTagger.load()
 OPTS = TagOptions()
 
 
-def tags(text):
-    found = tag_entities(text, GAZ, OPTS)
+def tags(text: str, language: str) -> list[tuple[str, str]]:
+    found = TAGGING.tag(text, language, OPTS)
     for e in found:
         assert text[e.start : e.end] == e.text
     return [(e.text, e.type) for e in found]
 
 
-def test_gazetteer_links_aliases_across_languages():
-    found = tag_entities("Korsel dan Korea Utara bertemu di Moskow.", GAZ, OPTS)
-    ids = [(e.text, e.canonical["id"]) for e in found if e.canonical]
-    assert ids == [("Korsel", "Q884"), ("Korea Utara", "Q423"), ("Moskow", "Q649")]
+def linked(text: str, language: str) -> list[tuple[str, str]]:
+    return [(e.text, e.canonical["id"]) for e in TAGGING.tag(text, language, OPTS) if e.canonical]
 
 
-def test_people_organisations_places_by_cues():
+def test_gazetteer_matches_whole_tokens_longest_first_across_languages():
+    gazetteer = Gazetteer.load()
+    words = TOKEN.findall("Korsel , Korea Utara dan South Korea di Moskow")
+    found = [(" ".join(words[s:e]), c.id) for s, e, c in gazetteer.matches(words)]
+    assert found == [("Korsel", "Q884"), ("Korea Utara", "Q423"), ("South Korea", "Q884"),
+                     ("Moskow", "Q649")]  # fmt: skip
+
+
+def test_indonesian_people_organisations_places_and_quantities():
     text = (
-        "Wakil Menteri Luar Negeri Ahmad Fauzi Rahman bertemu Hiroshi Tanaka di Yogyakarta. "
-        "Saham PT Krakatau Baja Nusantara naik, kata Fauzi."
+        "Presiden Prabowo Subianto bertemu Perdana Menteri Anwar Ibrahim di Yogyakarta pada "
+        "Jumat 21 Juni 2024. Saham PT Krakatau Baja Nusantara naik 3,42 persen menjadi Rp 4.000."
     )
-    assert tags(text) == [
-        ("Ahmad Fauzi Rahman", "PERSON"),
-        ("Hiroshi Tanaka", "PERSON"),
+    assert tags(text, "id") == [
+        ("Prabowo Subianto", "PERSON"),
+        ("Anwar Ibrahim", "PERSON"),
         ("Yogyakarta", "LOCATION"),
+        ("Jumat 21 Juni 2024", "DATE"),
         ("PT Krakatau Baja Nusantara", "ORGANIZATION"),
-        ("Fauzi", "PERSON"),
+        ("3,42 persen", "PERCENT"),
+        ("Rp 4.000", "MONEY"),
+    ]
+    assert linked(text, "id")[:2] == [
+        ("Prabowo Subianto", "nw:prabowo-subianto"),
+        ("Anwar Ibrahim", "nw:anwar-ibrahim"),
     ]
 
 
-def test_surname_alone_links_to_the_person_found_earlier():
-    found = tags("Union leader Bambang Hartono spoke. Later Hartono said talks would resume.")
-    assert found == [("Bambang Hartono", "PERSON"), ("Hartono", "PERSON")]
+def test_english_names_with_initials_and_links():
+    text = "Datuk Seri M. Saravanan met Dr Mahathir in Putrajaya on Tuesday, the World Bank said."
+    found = tags(text, "en")
+    assert ("M. Saravanan", "PERSON") in found
+    assert ("Mahathir", "PERSON") in found
+    assert ("Putrajaya", "LOCATION") in found
+    assert ("Tuesday", "DATE") in found
+    assert ("World Bank", "Q7164") in linked(text, "en")
 
 
-def test_english_organisation_and_location():
-    found = tags(
-        "Dock workers at PT Pelabuhan Timur Raya in Makassar walked out, the World Bank said."
+def test_a_bracketed_short_form_stays_with_its_name_and_still_links():
+    assert linked("Bank Indonesia (BI) menahan suku bunga acuan.", "id") == [
+        ("Bank Indonesia (BI)", "nw:bank-indonesia")
+    ]
+
+
+def test_a_mention_links_only_to_an_entity_of_its_type():
+    gazetteer = Gazetteer(
+        [{"id": "Q61", "name": "Washington, D.C.", "type": "LOCATION", "aliases": ["Hartono"]}]
     )
-    assert ("PT Pelabuhan Timur Raya", "ORGANIZATION") in found
-    assert ("Makassar", "LOCATION") in found
-    assert ("World Bank", "ORGANIZATION") in found
+    tagging = EntityTagger(gazetteer, TAGGING.taggers)
+    found = tagging.tag("Union leader Bambang Hartono spoke. Hartono said so.", "en", OPTS)
+    assert [(e.text, e.type, e.canonical) for e in found] == [
+        ("Bambang Hartono", "PERSON", None),
+        ("Hartono", "PERSON", None),
+    ]
 
 
-def test_lowercase_words_are_not_entities_and_case_matters():
-    assert tags("the us and them, who said so") == []
+def test_one_story_one_reading_of_a_name():
+    text = (
+        "Ketua Badan Pengawas Penerbangan Nusantara (Bapennus) Andika Pratama mengatakan "
+        "Bapennus akan mengaudit maskapai. Menurut Bapennus, keluhan turun."
+    )
+    mentions = [t for t in tags(text, "id") if "Bapennus" in t[0]]
+    assert len(mentions) == 3
+    assert {kind for _, kind in mentions} == {"ORGANIZATION"}
+
+
+def test_languages_without_a_model_get_the_gazetteer():
+    text = "Die Regierung in Berlin sprach mit Vladimir Putin über die Ukraine und Herrn Schmidt."
+    assert tags(text, "de") == [
+        ("Berlin", "LOCATION"),
+        ("Vladimir Putin", "PERSON"),
+        ("Ukraine", "LOCATION"),
+    ]
+    assert tags("Korea Selatan", "und") == [("Korea Selatan", "LOCATION")]
+
+
+def test_lowercase_text_has_no_names():
+    assert tags("the us and them, who said so", "en") == []
+
+
+def test_groups_join_mentions_by_id_and_surname_with_salience():
+    text = (
+        "Vladimir Putin met Bambang Hartono in Moscow. Hartono said Putin agreed.\n"
+        + "Talks went on. " * 40
+        + "Later Hartono left Moscow."
+    )
+    entities = TAGGING.tag(text, "en", OPTS)
+    groups = {g.name: g for g in group_entities(entities, "Putin meets union chief")}
+    putin, hartono, moscow = groups["Vladimir Putin"], groups["Bambang Hartono"], groups["Moscow"]
+    assert (putin.key, putin.count, putin.in_headline, putin.in_lead) == ("Q7747", 2, True, True)
+    assert putin.salience == pytest.approx(0.4 + 0.3 + 0.2)
+    assert (hartono.key, hartono.count, hartono.salience) == ("PERSON:bambang hartono", 3, 0.6)
+    assert [text[s:e] for s, e in hartono.offsets] == ["Bambang Hartono", "Hartono", "Hartono"]
+    assert moscow.count == 2
+    assert next(iter(groups)) == "Vladimir Putin"  # most salient first
+    assert all(g.type in ("PERSON", "ORGANIZATION", "LOCATION") for g in groups.values())
 
 
 def test_entity_count_is_bounded():
-    text = " ".join(f"di Kota{i}" for i in range(3000))
-    assert len(tag_entities(text, GAZ, TagOptions(max_entities=50))) == 50
+    text = " ".join(f"di Kota Nomor{i}" for i in range(3000))
+    assert len(TAGGING.tag(text, "id", TagOptions(max_entities=50))) == 50

@@ -11,7 +11,7 @@ from workers.records import Enriched, Origin, dumps
 PIPELINE = Pipeline(PipelineOptions())
 HEADLINE = "Kemlu panggil Dubes Korea Selatan"
 BODY = (
-    "Kementerian Luar Negeri memanggil duta besar Korea Selatan di Jakarta pada Senin. "
+    "Kementerian Luar Negeri di Jakarta memanggil duta besar setelah kunjungan ke Korea Selatan. "
     "Poongsan Corporation membantah ekspor   amunisi ke Rusia.\n"
     "Menurut juru bicara, pertemuan berlangsung tertutup."
 )
@@ -78,7 +78,7 @@ watches:
 
 
 def test_min_salience_keeps_entities_named_in_passing_out():
-    late = BODY + " " + "Cuaca cerah sepanjang hari. " * 20 + "Delegasi Jepang hadir."
+    late = BODY + " " + "Cuaca cerah sepanjang hari. " * 20 + "Delegasi datang dari Jepang."
     event = enriched(late, headline="Korea Selatan dan Rusia")
     found = fired(
         """

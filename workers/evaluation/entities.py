@@ -27,7 +27,7 @@ DEV_NAMES = {"id": "idner-news-2k dev.txt", "en": "MEN, every fifth article"}
 
 
 def evaluate(tagging: EntityTagger, language: str, sentences: list[Sentence]) -> Score:
-    return score(sentences, partial(tagging.labels, language=language))
+    return score(sentences, partial(tagging.names, language=language))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 import orjson
 
 from workers.pipeline.quantities import find_quantities
-from workers.pipeline.tagger import Tagger, words_of
+from workers.pipeline.tagger import TOKEN, Run, Tagger, runs_of
 from workers.records import Entity, EntityGroup
 
 PERSON, ORGANIZATION, LOCATION = "PERSON", "ORGANIZATION", "LOCATION"
@@ -49,7 +49,7 @@ class Gazetteer:
             canonical = Canonical(str(entry["id"]), str(entry["name"]), str(entry["type"]))
             for alias in entry["aliases"]:  # type: ignore[attr-defined]
                 if self._by_alias.setdefault(alias, canonical) is canonical:
-                    tokens = tuple(words_of(alias)[0])
+                    tokens = tuple(TOKEN.findall(alias))
                     self._by_first.setdefault(tokens[0], []).append((tokens, canonical))
         for options in self._by_first.values():
             options.sort(key=lambda option: -len(option[0]))
@@ -118,25 +118,33 @@ class EntityTagger:
         """The shipped gazetteer and models."""
         return cls(Gazetteer.load(), {name: _shipped_tagger(name) for name in set(MODELS.values())})
 
-    def labels(self, words: list[str], language: str) -> list[str]:
-        """IOB2 labels over PER/ORG/LOC: the model's, or the gazetteer's where there is none."""
-        matches = self.gazetteer.matches(words)
+    def names(self, text: str, language: str) -> list[tuple[int, int, str]]:
+        """(start, end, type) of the people, organisations and places in `text`: the
+        model's, or the gazetteer's in a language without one."""
         model = self.taggers.get(MODELS.get(language, ""))
-        if model is not None:
-            return consistent(words, model.tag(words, known_labels(len(words), matches)))
-        labels = ["O"] * len(words)
-        for start, end, canonical in matches:
-            short = SHORT[canonical.type]
-            labels[start:end] = ["B-" + short] + ["I-" + short] * (end - start - 1)
-        return labels
+        if model is None:
+            return [
+                (run.spans[first][0], run.spans[last - 1][1], canonical.type)
+                for run in runs_of(text, frozenset())
+                for first, last, canonical in self.gazetteer.matches(run.words)
+            ]
+        tagged = consistent(model.tag(text, self._known))
+        found = []
+        for run, labels in tagged:
+            for first, last, kind in _spans(labels):
+                first, last = _trim(run.words, first, last)
+                if first < last:
+                    found.append((run.spans[first][0], run.spans[last - 1][1], kind))
+        return found
+
+    def _known(self, words: list[str]) -> list[str]:
+        return known_labels(len(words), self.gazetteer.matches(words))
 
     def tag(self, text: str, language: str, opts: TagOptions) -> list[Entity]:
         """Entities in `text`, in order, non-overlapping, each with ``text[start:end]``."""
-        words, spans = words_of(text)
         found = []
-        for first, last, kind in _spans(self.labels(words, language)):
-            start, end = spans[first][0], spans[last - 1][1]
-            canonical = self.gazetteer.canonical(text[start:end])
+        for start, end, kind in self.names(text, language):
+            canonical = self.gazetteer.canonical(_unbracketed(text[start:end]))
             found.append(
                 Entity(
                     text=text[start:end],
@@ -155,36 +163,59 @@ class EntityTagger:
         return found[: opts.max_entities]
 
 
-def consistent(words: list[str], labels: list[str]) -> list[str]:
+def _unbracketed(name: str) -> str:
+    """The name without a bracketed part: "Bank Indonesia (BI)" links as "Bank Indonesia"."""
+    cut = name.find(" (")
+    return name if cut < 0 else name[:cut]
+
+
+def _trim(words: list[str], first: int, last: int) -> tuple[int, int]:
+    """A name starts and ends with a word; brackets belong to it only as a pair inside
+    it ("Pertamina (Persero)"), a full stop only after an initial ("M. Saravanan")."""
+    while first < last:
+        if not words[first][0].isalnum():
+            first += 1
+        elif words[last - 1] in ("(", ".") or (
+            words[last - 1] == ")" and "(" not in words[first : last - 1]
+        ):
+            last -= 1
+        else:
+            break
+    return first, last
+
+
+def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, list[str]]]:
     """One story, one reading of a name: each name gets the type most of its mentions have,
-    and its capitalised occurrences the tagger left out are tagged too ("Mavcom said"
-    after "the Malaysian Aviation Commission (Mavcom)")."""
-    found = _spans(labels)
-    if not found:
-        return labels
+    and its occurrences the tagger left out are tagged too ("Mavcom said" after "the
+    Malaysian Aviation Commission (Mavcom)")."""
     votes: dict[tuple[str, ...], dict[str, int]] = {}
-    for start, end, kind in found:
-        counts = votes.setdefault(tuple(words[start:end]), {})
-        counts[kind] = counts.get(kind, 0) + 1
+    for run, labels in tagged:
+        for start, end, kind in _spans(labels):
+            counts = votes.setdefault(tuple(run.words[start:end]), {})
+            counts[kind] = counts.get(kind, 0) + 1
+    if not votes:
+        return tagged
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
-        if name[0][:1].isupper():
-            by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
-    exact = {(start, end) for start, end, _ in found}
-    out = labels[:]
-    i = 0
-    while i < len(words):
-        step = 1
-        for name, kind in by_first.get(words[i], ()):
-            end = i + len(name)
-            if tuple(words[i:end]) == name and (
-                (i, end) in exact or all(label == "O" for label in out[i:end])
-            ):
-                short = SHORT[kind]
-                out[i:end] = ["B-" + short] + ["I-" + short] * (len(name) - 1)
-                step = len(name)
-                break
-        i += step
+        by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
+    out = []
+    for run, labels in tagged:
+        words, relabelled = run.words, labels[:]
+        exact = {(start, end) for start, end, _ in _spans(labels)}
+        i = 0
+        while i < len(words):
+            step = 1
+            for name, kind in by_first.get(words[i], ()):
+                end = i + len(name)
+                if tuple(words[i:end]) == name and (
+                    (i, end) in exact or all(label == "O" for label in relabelled[i:end])
+                ):
+                    short = SHORT[kind]
+                    relabelled[i:end] = ["B-" + short] + ["I-" + short] * (len(name) - 1)
+                    step = len(name)
+                    break
+            i += step
+        out.append((run, relabelled))
     return out
 
 
@@ -212,6 +243,8 @@ def group_entities(entities: list[Entity], headline: str | None) -> list[EntityG
     groups: dict[str, list[Entity]] = {}
     surnames: dict[str, str] = {}
     for e in entities:
+        if e.type not in SHORT:
+            continue  # dates, amounts and percentages are not entities to follow
         if e.canonical:
             key = e.canonical["id"]
         elif e.type == PERSON and e.text in surnames:

@@ -1,35 +1,62 @@
-"""A linear tagger for people, organisations and places: trained offline, numpy at run time.
+"""A linear-chain CRF for people, organisations and places: trained offline, numpy at run time.
 
-Only candidate tokens are scored: capitalised words, the connectors between
-them ("Bank of America", "Energi dan Sumber Daya"), and the lowercase words the
-training data shows opening a name ("desa", "kota", "partai"). Everything else
-is O. Each feature template maps a token string straight to a weight row, so a
-token costs a few dict lookups and a story one numpy gather; no feature string
-is built per token. `docs/NER_MODEL.md` says how it was trained and scored.
+Only runs of candidate words are read: capitalised words, with the connectors
+between them ("Bank of America", "Energi dan Sumber Daya"), the initials ("M.
+Saravanan"), a bracketed name right after ("Bursa Efek Indonesia (BEI)"), and a
+lowercase word the training data shows opening a name ("desa", "kota") just
+before one. One regex finds the runs, so the words of a
+story that cannot be names cost nothing. Each word of a run gets its features
+(the word, its shape, its neighbours, where it sits in the run, what the
+lexicons and the gazetteer say of it); every feature is a weight row, and
+Viterbi picks the labels of all runs at once. `docs/NER_MODEL.md` says how it
+was trained and scored.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import orjson
 
-# Lowercase words that join capitalised words into one name.
-CONNECTORS = frozenset(
-    "of de van von der den bin binti bt al dan and for the la le del da dos du".split()
+CAPITALS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_REST = r"\w*(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*"
+# Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
+# possessive "'s", which is its own token as in the training sets.
+TOKEN = re.compile(rf"\w{_REST}|[^\w\s]")
+CONNECTORS = "of|de|van|von|der|den|bin|binti|bt|al|dan|and|for|the|la|le|del|da|dos|du"
+_CAP_WORD = rf"[{CAPITALS}]{_REST}"
+_SEPARATOR = rf"[ \t]+(?:(?:{CONNECTORS})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \t]*"
+# A name in brackets right after a run belongs to it: "Bursa Efek Indonesia (BEI)".
+_BRACKETED = rf"[ \t]*\([ \t]*{_CAP_WORD}(?:[ \t]+{_CAP_WORD})*[ \t]*\)"
+RUN = re.compile(
+    # The lookahead lets the engine skip positions without a capital before the lookbehind.
+    rf"(?=[{CAPITALS}])(?<![\w\-]){_CAP_WORD}(?:(?:{_SEPARATOR}){_CAP_WORD}|{_BRACKETED})*"
 )
-SENTENCE_END = frozenset('. ! ? : ; " \u201c \u201d ( ) [ ] - \u2013 \u2014 |'.split())
+BOUNDARY = "."  # what lies beyond the text or its line, for the context features
+SENTENCE_END = frozenset('.!?:;"\u201c\u201d')
+CONTEXT_CHARS = 40  # text read on each side of a run for two words of context
+# Templates come in groups, each a function of one word, so that the rows of a word
+# are looked up once per story (`Tagger`), not once per template.
+WORD = ("word", "lower", "suffix", "prefix", "shape", "lexicon", "common")
+NEAR = ("lower", "lexicon", "shape")  # of the word before, and of the word after
+FAR = ("lower",)  # of the second word before, and after
+AROUND = ("bias", "run", "first", "prev_word", "next_word", "run_head", "run_tail", "gazetteer")
 TEMPLATES = (
-    "bias", "word", "lower", "suffix", "prefix", "shape", "prev", "next", "prev2", "next2",
-    "run", "first", "prev_word", "next_word", "run_head", "run_tail", "lexicon",
-    "lexicon_prev", "lexicon_next", "prev_shape", "next_shape", "gazetteer", "common",
-)  # fmt: skip
+    *WORD,
+    *(f"prev_{t}" for t in NEAR),
+    *(f"next_{t}" for t in NEAR),
+    *(f"prev2_{t}" for t in FAR),
+    *(f"next2_{t}" for t in FAR),
+    *AROUND,
+)
 
 
 @lru_cache(maxsize=65536)
@@ -43,110 +70,127 @@ def shape(word: str) -> str:
     return "".join(out)
 
 
-def _is_cap(word: str) -> bool:
-    """Starts with a capital, after any opening bracket or quote ("(BEI)")."""
-    return word[:1].isupper() or (word[:1] in "(\"'\u201c" and word[1:2].isupper())
+class Run(NamedTuple):
+    """Candidate words in a row, with two words of context on each side.
+
+    Context words are the text's whitespace-separated pieces ("kata", "Senin,"), or
+    BOUNDARY past a line break or the end of the text.
+    """
+
+    words: list[str]
+    spans: list[tuple[int, int]]  # character spans in the text
+    before: list[str]  # the words before, nearest last
+    after: list[str]  # the two words after, nearest first
 
 
-def _runs(mask: list[bool]) -> list[int]:
-    """Lengths of the runs of consecutive candidates, in order."""
-    runs: list[int] = []
-    inside = False
-    for m in mask:
-        if m and inside:
-            runs[-1] += 1
-        elif m:
-            runs.append(1)
-        inside = m
-    return runs
+def runs_of(text: str, openers: frozenset[str]) -> Iterator[Run]:
+    """The runs of candidate words in `text`, in order."""
+    for m in RUN.finditer(text):
+        start, end = m.span()
+        run = m.group()
+        if " " in run or "(" in run or "." in run or "\t" in run:
+            tokens = TOKEN.findall(run)
+            spans, at = [], start
+            for token in tokens:
+                at = text.find(token, at)
+                spans.append((at, at + len(token)))
+                at += len(token)
+        else:
+            tokens, spans = [run], [(start, end)]
+        left = text[max(0, start - CONTEXT_CHARS) : start]
+        before = left[left.rfind("\n") + 1 :].split()
+        right = text[end : end + CONTEXT_CHARS]
+        cut = right.find("\n")
+        after = (right if cut < 0 else right[:cut]).split()[:2]
+        after += [BOUNDARY] * (2 - len(after))
+        if before and before[-1].lower() in openers and left.endswith(before[-1] + " "):
+            opener = before.pop()
+            at = start - len(opener) - 1
+            tokens, spans = [opener, *tokens], [(at, at + len(opener)), *spans]
+        before = [BOUNDARY, BOUNDARY, *before[-2:]][-2:]
+        yield Run(tokens, spans, before, after)
 
 
-def candidates(words: list[str], openers: frozenset[str]) -> list[bool]:
-    """Which tokens the model scores; all others are O."""
-    n = len(words)
-    caps = [_is_cap(w) for w in words]
-    out = caps[:]
-    for i in range(n):
-        if caps[i] or i + 1 >= n or not caps[i + 1]:
-            continue
-        low = words[i].lower()
-        if low in openers or (i > 0 and caps[i - 1] and (low in CONNECTORS or _initial(words, i))):
-            out[i] = True
+def word_keys(word: str, lexicon: dict[str, str], common: frozenset[str]) -> tuple[str, ...]:
+    """The WORD templates. `lexicon` gives the type a word mostly has in data the model
+    was not trained on; `common` holds words seen in lowercase mid-sentence (a capital
+    on one of them is more likely a sentence start than a name)."""
+    low = word.lower()
+    return (
+        word,
+        low,
+        low[-3:],
+        low[:3],
+        shape(word),
+        lexicon.get(low, ""),
+        "1" if low in common else "0",
+    )
+
+
+def near_keys(word: str, lexicon: dict[str, str]) -> tuple[str, ...]:
+    low = word.lower()
+    return (low, lexicon.get(low.strip(",.:;!?\"'()"), ""), shape(word))
+
+
+def around_keys(run: Run, known: list[str]) -> Iterator[tuple[str, ...]]:
+    """The AROUND templates of each word of a run: where it sits, its neighbours as
+    pairs, the run's first and last words, and `known`, where each word sits in a
+    gazetteer name ("B-LOCATION", "I-..." or "")."""
+    words = [run.before[-1], *run.words, run.after[0]]
+    lowers = [w.lower() for w in words]
+    n = len(run.words)
+    length = str(min(n, 4))
+    first = "1" if words[0] == BOUNDARY or words[0][-1:] in SENTENCE_END else "0"
+    for k in range(1, n + 1):
+        low = lowers[k]
+        yield (
+            "",
+            ("S" if n == 1 else "B" if k == 1 else "E" if k == n else "I") + length,
+            first if k == 1 else "0",
+            lowers[k - 1] + " " + low,
+            low + " " + lowers[k + 1],
+            lowers[1],
+            lowers[n],
+            known[k - 1],
+        )
+
+
+def run_keys(
+    run: Run, lexicon: dict[str, str], common: frozenset[str], known: list[str]
+) -> Iterator[tuple[str, ...]]:
+    """For each word of a run, its key under every template (in TEMPLATES order)."""
+    words = [*run.before, *run.words, *run.after]
+    for k, around in enumerate(around_keys(run, known), start=2):
+        yield (
+            *word_keys(words[k], lexicon, common),
+            *near_keys(words[k - 1], lexicon),
+            *near_keys(words[k + 1], lexicon),
+            words[k - 2].lower(),
+            words[k + 2].lower(),
+            *around,
+        )
+
+
+Known = Callable[[list[str]], list[str]]  # the gazetteer feature of the words of a run
+GROUPS = {"word": WORD, "prev": NEAR, "next": NEAR, "prev2": FAR, "next2": FAR, "around": AROUND}
+
+
+def _slices() -> dict[str, slice]:
+    """Each group's templates in TEMPLATES."""
+    out, at = {}, 0
+    for name, group in GROUPS.items():
+        out[name] = slice(at, at + len(group))
+        at += len(group)
     return out
 
 
-def _initial(words: list[str], i: int) -> bool:
-    """A full stop that ends an initial inside a name: "M. Saravanan", "B.J. Habibie"."""
-    before = words[i - 1]
-    return words[i] == "." and before.isupper() and (len(before) == 1 or "." in before)
-
-
-def token_keys(
-    words: list[str],
-    mask: list[bool],
-    lexicon: dict[str, str],
-    common: frozenset[str],
-    known: list[str],
-) -> list[tuple[str, ...]]:
-    """For each candidate token, its key under every template (same order as TEMPLATES).
-
-    `lexicon` gives the type a word mostly has in data the model was not trained on;
-    `common` holds words seen in lowercase mid-sentence (a capital on one of them
-    is more likely the start of a sentence than a name); `known` says, per token,
-    where it sits in a gazetteer name ("B-LOCATION", "I-..." or "").
-    """
-    n = len(words)
-    lowers = [w.lower() for w in words]
-    keys: list[tuple[str, ...]] = []
-    i = 0
-    while i < n:
-        if not mask[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and mask[j]:
-            j += 1
-        head, tail = lowers[i], lowers[j - 1]
-        length = str(min(j - i, 4))
-        for k in range(i, j):
-            word, low = words[k], lowers[k]
-            prev = lowers[k - 1] if k else "<s>"
-            nxt = lowers[k + 1] if k + 1 < n else "</s>"
-            pos = "S" if j - i == 1 else "B" if k == i else "E" if k == j - 1 else "I"
-            keys.append(
-                (
-                    "",
-                    word,
-                    low,
-                    low[-3:],
-                    low[:3],
-                    shape(word),
-                    prev,
-                    nxt,
-                    lowers[k - 2] if k > 1 else "<s>",
-                    lowers[k + 2] if k + 2 < n else "</s>",
-                    pos + length,
-                    "1" if k == 0 or words[k - 1] in SENTENCE_END else "0",
-                    prev + " " + low,
-                    low + " " + nxt,
-                    head,
-                    tail,
-                    lexicon.get(low, ""),
-                    lexicon.get(prev, ""),
-                    lexicon.get(nxt, ""),
-                    shape(words[k - 1]) if k else "<s>",
-                    shape(words[k + 1]) if k + 1 < n else "</s>",
-                    known[k],
-                    "1" if low in common else "0",
-                )
-            )
-        i = j
-    return keys
+SLICES = _slices()
+MAX_CACHED = 200_000  # words whose rows a tagger remembers; then it starts afresh
 
 
 @dataclass
 class Tagger:
-    """A linear-chain CRF over candidate runs: weights per feature and label, and per label pair."""
+    """Weights per feature and label, and per label pair; `tag` labels the runs of a text."""
 
     labels: tuple[str, ...]
     vocab: tuple[dict[str, int], ...]  # one per template: key -> row of weights
@@ -155,45 +199,75 @@ class Tagger:
     openers: frozenset[str]
     lexicon: dict[str, str]  # lowercase word -> the type it mostly has in data not trained on
     common: frozenset[str]  # words seen in lowercase in the middle of sentences
+    _cache: dict[str, dict[str, tuple[int, ...]]] = field(
+        default_factory=lambda: {group: {} for group in GROUPS}, repr=False
+    )
 
-    def tag(self, words: list[str], known: list[str]) -> list[str]:
-        """One IOB2 label per token; `known` as for `token_keys`."""
-        mask = candidates(words, self.openers)
-        keys = token_keys(words, mask, self.lexicon, self.common, known)
-        tags = ["O"] * len(words)
-        if not keys:
-            return tags
-        rows = np.array(
-            [[v.get(key, 0) for v, key in zip(self.vocab, ks, strict=True)] for ks in keys],
-            dtype=np.int32,
-        )
-        best = self._viterbi(self.weights[rows].sum(axis=1), _runs(mask))
-        positions = [i for i, m in enumerate(mask) if m]
-        for i, label in zip(positions, best, strict=True):
-            tags[i] = self.labels[label]
-        return tags
+    def _fill(self, group: str, word: str) -> tuple[int, ...]:
+        """The weight rows of one word's templates in a group, remembered."""
+        if group == "word":
+            keys = word_keys(word, self.lexicon, self.common)
+        elif group in ("prev", "next"):
+            keys = near_keys(word, self.lexicon)
+        else:
+            keys = (word.lower(),)
+        vocab = self.vocab[SLICES[group]]
+        rows = tuple(v.get(key, 0) for v, key in zip(vocab, keys, strict=True))
+        cache = self._cache[group]
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[word] = rows
+        return rows
 
-    def _viterbi(self, emissions: np.ndarray, runs: list[int]) -> list[int]:
+    def tag(self, text: str, known: Known) -> list[tuple[Run, list[str]]]:
+        """Each run of `text` with one IOB2 label per word."""
+        runs = list(runs_of(text, self.openers))
+        if not runs:
+            return []
+        emissions = self.weights[self._table(runs, known)].sum(axis=1)
+        best = iter(self._viterbi(emissions, [len(r.words) for r in runs]))
+        labels = self.labels
+        return [(run, [labels[next(best)] for _ in run.words]) for run in runs]
+
+    def _table(self, runs: list[Run], known: Known) -> np.ndarray:
+        """The weight rows of every word of the runs: (words, templates)."""
+        around_vocab = self.vocab[SLICES["around"]]
+        cache, fill = self._cache, self._fill
+        words_c, prev_c, next_c = cache["word"], cache["prev"], cache["next"]
+        prev2_c, next2_c = cache["prev2"], cache["next2"]
+        rows: list[int] = []
+        for run in runs:
+            words = [*run.before, *run.words, *run.after]
+            for k, around in enumerate(around_keys(run, known(run.words)), start=2):
+                word, prev, nxt = words[k], words[k - 1], words[k + 1]
+                rows += words_c.get(word) or fill("word", word)
+                rows += prev_c.get(prev) or fill("prev", prev)
+                rows += next_c.get(nxt) or fill("next", nxt)
+                rows += prev2_c.get(words[k - 2]) or fill("prev2", words[k - 2])
+                rows += next2_c.get(words[k + 2]) or fill("next2", words[k + 2])
+                rows += [v.get(key, 0) for v, key in zip(around_vocab, around, strict=True)]
+        return np.array(rows, dtype=np.int32).reshape(-1, len(TEMPLATES))
+
+    def _viterbi(self, emissions: np.ndarray, lengths: list[int]) -> list[int]:
         """Best label sequence of every run at once: runs are padded to the longest."""
-        count, longest, k = len(runs), max(runs), len(self.labels)
-        starts = np.cumsum([0, *runs[:-1]])
-        lengths = np.array(runs)
+        count, longest = len(lengths), max(lengths)
+        starts = np.cumsum([0, *lengths[:-1]])
+        alive_until = np.array(lengths)
         score = emissions[starts]
-        back = np.zeros((longest, count, k), dtype=np.int32)
+        back = np.zeros((longest, count, len(self.labels)), dtype=np.int32)
         for step in range(1, longest):
-            alive = lengths > step
             total = score[:, :, None] + self.transitions[None, :, :]
             back[step] = total.argmax(axis=1)
             moved = total.max(axis=1) + emissions[np.minimum(starts + step, len(emissions) - 1)]
-            score = np.where(alive[:, None], moved, score)
-        last = score.argmax(axis=1)
-        out = np.zeros(len(emissions), dtype=np.int32)
-        for r in range(count):
-            label = int(last[r])
-            for step in range(runs[r] - 1, -1, -1):
-                out[starts[r] + step] = label
+            score = np.where((alive_until > step)[:, None], moved, score)
+        last = score.argmax(axis=1).tolist()
+        out = [0] * len(emissions)
+        for r, length in enumerate(lengths):
+            label, base = last[r], int(starts[r])
+            for step in range(length - 1, -1, -1):
+                out[base + step] = label
                 label = int(back[step, r, label])
-        return out.tolist()
+        return out
 
     def save(self, path: Path, meta: dict[str, object]) -> None:
         header = {
@@ -202,12 +276,13 @@ class Tagger:
             "templates": TEMPLATES,
             "lexicon": self.lexicon,
             "common": sorted(self.common),
+            "meta": meta,
         }
         np.savez_compressed(
             path,
             weights=self.weights.astype(np.float16),
             transitions=self.transitions,
-            header=np.frombuffer(orjson.dumps(header | {"meta": meta}), dtype=np.uint8),
+            header=np.frombuffer(orjson.dumps(header), dtype=np.uint8),
             keys=np.frombuffer(orjson.dumps(self.vocab), dtype=np.uint8),
         )
 
@@ -220,12 +295,11 @@ class Tagger:
             data = resources.files("workers.data").joinpath(f"ner-{source}.npz").read_bytes()
         with np.load(BytesIO(data)) as npz:
             header = orjson.loads(npz["header"].tobytes())
-            keys = orjson.loads(npz["keys"].tobytes())
+            vocab = tuple(orjson.loads(npz["keys"].tobytes()))
             weights = npz["weights"].astype(np.float32)
             transitions = npz["transitions"]
         if tuple(header["templates"]) != TEMPLATES:
             raise ValueError(f"{source}: model built for other feature templates")
-        vocab = tuple(keys)
         return cls(
             tuple(header["labels"]),
             vocab,
@@ -235,18 +309,3 @@ class Tagger:
             header["lexicon"],
             frozenset(header["common"]),
         )
-
-
-# Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
-# possessive "'s", which is its own token as in the training sets.
-TOKEN = re.compile(r"\w+(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*|[^\w\s]")
-
-
-def words_of(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Tokens of `text` with their character spans."""
-    words: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for m in TOKEN.finditer(text):
-        words.append(m.group())
-        spans.append(m.span())
-    return words, spans

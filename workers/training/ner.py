@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.evaluation.conll import Sentence, documents, read_conll, write_conll
+from workers.evaluation.conll import Sentence, documents, read_conll, text_of, write_conll
 from workers.evaluation.entities import DEV, evaluate
 from workers.pipeline.entities import EntityTagger, Gazetteer, known_labels
-from workers.pipeline.tagger import TEMPLATES, Tagger, candidates, token_keys
+from workers.pipeline.tagger import TEMPLATES, Tagger, run_keys, runs_of
 
 OUT = Path(__file__).resolve().parent.parent / "data"
 MIN_COUNT = 2  # a feature seen once is noise, and doubles the model
@@ -139,22 +139,33 @@ def common_words(sentences: list[Sentence]) -> frozenset[str]:
 def runs(
     train: list[Sentence], opening: frozenset[str], lex: Lexicons
 ) -> Iterator[tuple[list[list[str]], list[str]]]:
-    """Each run of candidate tokens as a CRF sequence: attributes and labels."""
+    """Each run of candidate words as a CRF sequence: attributes and labels.
+
+    The runs are found in the sentence's text exactly as the worker finds them; a
+    word takes the label of the gold entity it falls in.
+    """
     gazetteer = Gazetteer.load()
-    for s in train:
-        mask = candidates(s.words, opening)
-        known = known_labels(len(s.words), gazetteer.matches(s.words))
-        keys = iter(token_keys(s.words, mask, lex.types, lex.common, known))
-        seq: list[list[str]] = []
-        labels: list[str] = []
-        for tag, m in [*zip(s.tags, mask, strict=True), ("O", False)]:
-            if m:
-                seq.append([f"{t}={key}" for t, key in enumerate(next(keys))])
-                # A name that starts on a non-candidate word starts here for the tagger.
-                labels.append("B-" + tag[2:] if tag[:2] == "I-" and not labels else tag)
-            elif seq:
-                yield seq, labels
-                seq, labels = [], []
+    for sentence in train:
+        text, gold = text_of(sentence)
+        entity_at = {}
+        for start, end, kind in gold:
+            for i in range(start, end):
+                entity_at[i] = (start, kind)
+        for run in runs_of(text, opening):
+            known = known_labels(len(run.words), gazetteer.matches(run.words))
+            seq = [
+                [f"{t}={key}" for t, key in enumerate(keys)]
+                for keys in run_keys(run, lex.types, lex.common, known)
+            ]
+            labels, previous = [], None
+            for start, _ in run.spans:
+                entity = entity_at.get(start)
+                if entity is None:
+                    labels.append("O")
+                else:
+                    labels.append(("I-" if entity == previous else "B-") + entity[1])
+                previous = entity
+            yield seq, labels
 
 
 def fit(train: list[Sentence], lex: Lexicons, c1: float, c2: float) -> Tagger:
