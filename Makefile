@@ -70,6 +70,7 @@ run: venv kafka-jars
 eval: venv
 	$(BIN)/python -m workers.evaluation.dedupe
 	$(BIN)/python -m workers.evaluation.entities
+	$(BIN)/python -m workers.evaluation.language
 
 DATA ?= ../shared/data/ner
 train-ner: venv

@@ -24,6 +24,12 @@ def test_fold_unifies_typography():
         ("北京时间周一，中国央行宣布下调存款准备金率。", "zh"),
         ("وقالت الحكومة إن الأسعار ستنخفض في الشتاء", "ar"),
         ("12345 !!! ---", "und"),
+        # Short paragraphs: too few function words, so the marker words and py3langid decide.
+        ("Polis menahan dua lelaki selepas kemalangan itu.", "ms"),
+        ("Polisi menahan dua pria setelah kecelakaan itu.", "id"),
+        ("Beliau berkata demikian kepada pemberita di sini.", "ms"),
+        ("Ia menegaskan dukungan tersebut belum menjadi penentu.", "id"),
+        ("asdf qwer zxcv", "und"),
     ],
 )
 def test_detect_language(text, lang):
