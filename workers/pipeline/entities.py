@@ -128,10 +128,9 @@ class EntityTagger:
                 for run in runs_of(text, frozenset())
                 for first, last, canonical in self.gazetteer.matches(run.words)
             ]
-        tagged = consistent(model.tag(text, self._known))
         found = []
-        for run, labels in tagged:
-            for first, last, kind in _spans(labels):
+        for run, spans in consistent(model.tag(text, self._known)):
+            for first, last, kind in spans:
                 first, last = _trim(run.words, first, last)
                 if first < last:
                     found.append((run.spans[first][0], run.spans[last - 1][1], kind))
@@ -184,44 +183,54 @@ def _trim(words: list[str], first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
-def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, list[str]]]:
-    """One story, one reading of a name: each name gets the type most of its mentions have,
-    and its occurrences the tagger left out are tagged too ("Mavcom said" after "the
-    Malaysian Aviation Commission (Mavcom)")."""
+Spans = list[tuple[int, int, str]]  # (first word, end word, type) of names in a run
+
+
+def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, Spans]]:
+    """The names of each run, one story one reading: each name gets the type most of its
+    mentions have, and its occurrences the tagger left out are names too ("Mavcom said"
+    after "the Malaysian Aviation Commission (Mavcom)")."""
+    found = [(run, _spans(labels)) for run, labels in tagged]
     votes: dict[tuple[str, ...], dict[str, int]] = {}
-    for run, labels in tagged:
-        for start, end, kind in _spans(labels):
+    for run, spans in found:
+        for start, end, kind in spans:
             counts = votes.setdefault(tuple(run.words[start:end]), {})
             counts[kind] = counts.get(kind, 0) + 1
-    if not votes:
-        return tagged
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
         by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
     out = []
-    for run, labels in tagged:
-        words, relabelled = run.words, labels[:]
-        exact = {(start, end) for start, end, _ in _spans(labels)}
+    for run, spans in found:
+        words = run.words
+        if not any(word in by_first for word in words):
+            out.append((run, spans))
+            continue
+        exact = {(start, end) for start, end, _ in spans}
+        named = [False] * len(words)
+        for start, end, _ in spans:
+            named[start:end] = [True] * (end - start)
+        chosen: Spans = []
         i = 0
         while i < len(words):
-            step = 1
             for name, kind in by_first.get(words[i], ()):
                 end = i + len(name)
-                if tuple(words[i:end]) == name and (
-                    (i, end) in exact or all(label == "O" for label in relabelled[i:end])
-                ):
-                    short = SHORT[kind]
-                    relabelled[i:end] = ["B-" + short] + ["I-" + short] * (len(name) - 1)
-                    step = len(name)
+                if tuple(words[i:end]) == name and ((i, end) in exact or not any(named[i:end])):
+                    chosen.append((i, end, kind))
+                    i = end - 1
                     break
-            i += step
-        out.append((run, relabelled))
+            i += 1
+        kept = [
+            span for span in spans if not any(s < span[1] and span[0] < e for s, e, _ in chosen)
+        ]
+        out.append((run, sorted(kept + chosen)))
     return out
 
 
-def _spans(labels: list[str]) -> list[tuple[int, int, str]]:
+def _spans(labels: list[str]) -> Spans:
     """(start, end, type) of each name in IOB2 labels over PER/ORG/LOC."""
-    out: list[tuple[int, int, str]] = []
+    if len(labels) == 1:  # most runs are one word
+        return [] if labels[0] == "O" else [(0, 1, TYPES[labels[0][2:]])]
+    out: Spans = []
     for i, label in enumerate(labels):
         if label[:2] == "B-":
             out.append((i, i + 1, TYPES[label[2:]]))

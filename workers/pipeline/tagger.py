@@ -48,14 +48,16 @@ CONTEXT_CHARS = 40  # text read on each side of a run for two words of context
 WORD = ("word", "lower", "suffix", "prefix", "shape", "lexicon", "common")
 NEAR = ("lower", "lexicon", "shape")  # of the word before, and of the word after
 FAR = ("lower",)  # of the second word before, and after
-AROUND = ("bias", "run", "first", "prev_word", "next_word", "run_head", "run_tail", "gazetteer")
+RUN_WIDE = ("bias", "run_head", "run_tail")  # the same for every word of a run
+PLACE = ("run", "first", "prev_word", "next_word", "gazetteer")
 TEMPLATES = (
     *WORD,
     *(f"prev_{t}" for t in NEAR),
     *(f"next_{t}" for t in NEAR),
     *(f"prev2_{t}" for t in FAR),
     *(f"next2_{t}" for t in FAR),
-    *AROUND,
+    *RUN_WIDE,
+    *PLACE,
 )
 
 
@@ -88,27 +90,29 @@ def runs_of(text: str, openers: frozenset[str]) -> Iterator[Run]:
     for m in RUN.finditer(text):
         start, end = m.span()
         run = m.group()
-        if " " in run or "(" in run or "." in run or "\t" in run:
+        if run.isalnum():
+            tokens, spans = [run], [(start, end)]
+        else:
             tokens = TOKEN.findall(run)
             spans, at = [], start
             for token in tokens:
                 at = text.find(token, at)
                 spans.append((at, at + len(token)))
                 at += len(token)
-        else:
-            tokens, spans = [run], [(start, end)]
-        left = text[max(0, start - CONTEXT_CHARS) : start]
-        before = left[left.rfind("\n") + 1 :].split()
+        left = text[start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0 : start]
+        before = left[left.rfind("\n") + 1 :].rsplit(None, 3)[-3:]
         right = text[end : end + CONTEXT_CHARS]
         cut = right.find("\n")
-        after = (right if cut < 0 else right[:cut]).split()[:2]
-        after += [BOUNDARY] * (2 - len(after))
+        after = (right if cut < 0 else right[:cut]).split(None, 2)[:2]
+        if len(after) < 2:
+            after += [BOUNDARY] * (2 - len(after))
         if before and before[-1].lower() in openers and left.endswith(before[-1] + " "):
             opener = before.pop()
             at = start - len(opener) - 1
             tokens, spans = [opener, *tokens], [(at, at + len(opener)), *spans]
-        before = [BOUNDARY, BOUNDARY, *before[-2:]][-2:]
-        yield Run(tokens, spans, before, after)
+        if len(before) < 2:
+            before = [BOUNDARY, BOUNDARY, *before]
+        yield Run(tokens, spans, before[-2:], after)
 
 
 def word_keys(word: str, lexicon: dict[str, str], common: frozenset[str]) -> tuple[str, ...]:
@@ -132,27 +136,30 @@ def near_keys(word: str, lexicon: dict[str, str]) -> tuple[str, ...]:
     return (low, lexicon.get(low.strip(",.:;!?\"'()"), ""), shape(word))
 
 
-def around_keys(run: Run, known: list[str]) -> Iterator[tuple[str, ...]]:
-    """The AROUND templates of each word of a run: where it sits, its neighbours as
-    pairs, the run's first and last words, and `known`, where each word sits in a
-    gazetteer name ("B-LOCATION", "I-..." or "")."""
+def run_wide_keys(run: Run) -> tuple[str, ...]:
+    """The RUN_WIDE templates: the run's first and last words."""
+    return ("", run.words[0].lower(), run.words[-1].lower())
+
+
+def place_keys(run: Run, known: list[str]) -> list[tuple[str, ...]]:
+    """The PLACE templates of each word of a run: where it sits, whether the run opens a
+    sentence, its neighbours as pairs, and `known`, where it sits in a gazetteer name
+    ("B-LOCATION", "I-..." or "")."""
     words = [run.before[-1], *run.words, run.after[0]]
     lowers = [w.lower() for w in words]
     n = len(run.words)
     length = str(min(n, 4))
     first = "1" if words[0] == BOUNDARY or words[0][-1:] in SENTENCE_END else "0"
-    for k in range(1, n + 1):
-        low = lowers[k]
-        yield (
-            "",
+    return [
+        (
             ("S" if n == 1 else "B" if k == 1 else "E" if k == n else "I") + length,
             first if k == 1 else "0",
-            lowers[k - 1] + " " + low,
-            low + " " + lowers[k + 1],
-            lowers[1],
-            lowers[n],
+            lowers[k - 1] + " " + lowers[k],
+            lowers[k] + " " + lowers[k + 1],
             known[k - 1],
         )
+        for k in range(1, n + 1)
+    ]
 
 
 def run_keys(
@@ -160,19 +167,22 @@ def run_keys(
 ) -> Iterator[tuple[str, ...]]:
     """For each word of a run, its key under every template (in TEMPLATES order)."""
     words = [*run.before, *run.words, *run.after]
-    for k, around in enumerate(around_keys(run, known), start=2):
+    wide = run_wide_keys(run)
+    for k, place in enumerate(place_keys(run, known), start=2):
         yield (
             *word_keys(words[k], lexicon, common),
             *near_keys(words[k - 1], lexicon),
             *near_keys(words[k + 1], lexicon),
             words[k - 2].lower(),
             words[k + 2].lower(),
-            *around,
+            *wide,
+            *place,
         )
 
 
 Known = Callable[[list[str]], list[str]]  # the gazetteer feature of the words of a run
-GROUPS = {"word": WORD, "prev": NEAR, "next": NEAR, "prev2": FAR, "next2": FAR, "around": AROUND}
+GROUPS = {"word": WORD, "prev": NEAR, "next": NEAR, "prev2": FAR, "next2": FAR,
+          "run_wide": RUN_WIDE, "place": PLACE}  # fmt: skip
 
 
 def _slices() -> dict[str, slice]:
@@ -200,7 +210,8 @@ class Tagger:
     lexicon: dict[str, str]  # lowercase word -> the type it mostly has in data not trained on
     common: frozenset[str]  # words seen in lowercase in the middle of sentences
     _cache: dict[str, dict[str, tuple[int, ...]]] = field(
-        default_factory=lambda: {group: {} for group in GROUPS}, repr=False
+        default_factory=lambda: {group: {} for group in ("word", "prev", "next", "prev2", "next2")},
+        repr=False,
     )
 
     def _fill(self, group: str, word: str) -> tuple[int, ...]:
@@ -231,41 +242,49 @@ class Tagger:
 
     def _table(self, runs: list[Run], known: Known) -> np.ndarray:
         """The weight rows of every word of the runs: (words, templates)."""
-        around_vocab = self.vocab[SLICES["around"]]
+        wide_vocab = self.vocab[SLICES["run_wide"]]
+        place_vocab = self.vocab[SLICES["place"]]
         cache, fill = self._cache, self._fill
         words_c, prev_c, next_c = cache["word"], cache["prev"], cache["next"]
         prev2_c, next2_c = cache["prev2"], cache["next2"]
         rows: list[int] = []
         for run in runs:
             words = [*run.before, *run.words, *run.after]
-            for k, around in enumerate(around_keys(run, known(run.words)), start=2):
+            wide = [v.get(key, 0) for v, key in zip(wide_vocab, run_wide_keys(run), strict=True)]
+            for k, place in enumerate(place_keys(run, known(run.words)), start=2):
                 word, prev, nxt = words[k], words[k - 1], words[k + 1]
                 rows += words_c.get(word) or fill("word", word)
                 rows += prev_c.get(prev) or fill("prev", prev)
                 rows += next_c.get(nxt) or fill("next", nxt)
                 rows += prev2_c.get(words[k - 2]) or fill("prev2", words[k - 2])
                 rows += next2_c.get(words[k + 2]) or fill("next2", words[k + 2])
-                rows += [v.get(key, 0) for v, key in zip(around_vocab, around, strict=True)]
+                rows += wide
+                rows += [v.get(key, 0) for v, key in zip(place_vocab, place, strict=True)]
         return np.array(rows, dtype=np.int32).reshape(-1, len(TEMPLATES))
 
     def _viterbi(self, emissions: np.ndarray, lengths: list[int]) -> list[int]:
-        """Best label sequence of every run at once: runs are padded to the longest."""
-        count, longest = len(lengths), max(lengths)
-        starts = np.cumsum([0, *lengths[:-1]])
-        alive_until = np.array(lengths)
-        score = emissions[starts]
-        back = np.zeros((longest, count, len(self.labels)), dtype=np.int32)
+        """Best label sequence of every run: one word alone takes its best label; longer
+        runs are padded to the longest and decoded together."""
+        out = emissions.argmax(axis=1).tolist()
+        starts = np.cumsum([0, *lengths[:-1]]).tolist()
+        longer = [(start, n) for start, n in zip(starts, lengths, strict=True) if n > 1]
+        if not longer:
+            return out
+        first = np.array([start for start, _ in longer])
+        sizes = np.array([n for _, n in longer])
+        score = emissions[first]
+        longest = int(sizes.max())
+        back = np.zeros((longest, len(longer), len(self.labels)), dtype=np.int32)
         for step in range(1, longest):
             total = score[:, :, None] + self.transitions[None, :, :]
             back[step] = total.argmax(axis=1)
-            moved = total.max(axis=1) + emissions[np.minimum(starts + step, len(emissions) - 1)]
-            score = np.where((alive_until > step)[:, None], moved, score)
+            moved = total.max(axis=1) + emissions[np.minimum(first + step, len(emissions) - 1)]
+            score = np.where((sizes > step)[:, None], moved, score)
         last = score.argmax(axis=1).tolist()
-        out = [0] * len(emissions)
-        for r, length in enumerate(lengths):
-            label, base = last[r], int(starts[r])
-            for step in range(length - 1, -1, -1):
-                out[base + step] = label
+        for r, (start, n) in enumerate(longer):
+            label = last[r]
+            for step in range(n - 1, -1, -1):
+                out[start + step] = label
                 label = int(back[step, r, label])
         return out
 
