@@ -3,14 +3,15 @@
 Every set is mapped to IOB2 over PER, ORG and LOC (`TYPES`); other types
 (MISC, events, products, food) become O, since newswire tags only those three
 with the model. Scores are conlleval's: an entity counts when its span and type
-are both exact. Taggers are scored on text, as the worker runs them: the words
-of a sentence (or of a whole document) put back together as running text,
-entities as character spans.
+are both exact, on the set's own words. Taggers run on text, as in the worker:
+the words of a sentence (or of a whole document) put back together as a writer
+would type them; what they find is mapped back to the words.
 """
 
 from __future__ import annotations
 
 import gzip
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -144,54 +145,45 @@ class Score:
         }
 
 
-EDGES = "()[]{}\"'\u201c\u201d\u2018\u2019"  # brackets and quotes some sets keep on a name
-
-
 NO_SPACE_BEFORE = frozenset(",.:;!?%)]}") | {"'s", "'S", "n't"}
 NO_SPACE_AFTER = frozenset("([{$")
 
 
-def text_of(sentence: Sentence) -> tuple[str, set[tuple[int, int, str]]]:
-    """The sentence as a writer would type it ("Jakarta, Senin (25/8)") and its entities
-    as character spans.
-
-    A bracket or quote a set keeps on a name ("(Jokowi)") is not part of it; a
-    bracketed part inside one is ("Bursa Efek Indonesia (BEI)").
-    """
+def text_of(sentence: Sentence) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence as a writer would type it ("Jakarta, Senin (25/8)"), and the
+    character span of each of its words."""
     pieces: list[str] = []
-    starts: list[int] = []
+    words: list[tuple[int, int]] = []
     position = 0
     for i, word in enumerate(sentence.words):
         if i and word not in NO_SPACE_BEFORE and sentence.words[i - 1] not in NO_SPACE_AFTER:
             pieces.append(" ")
             position += 1
-        starts.append(position)
+        words.append((position, position + len(word)))
         pieces.append(word)
         position += len(word)
-    text = "".join(pieces)
-    entities = set()
-    for first, last, kind in spans(sentence.tags):
-        start, end = starts[first], starts[last - 1] + len(sentence.words[last - 1])
-        while start < end and text[start] in EDGES:
-            start += 1
-        while end > start and text[end - 1] in EDGES:
-            if text[end - 1] == ")" and "(" in text[start : end - 1]:
-                break  # "Bursa Efek Indonesia (BEI)": the pair is part of the name
-            end -= 1
-        if start < end:
-            entities.add((start, end, kind))
-    return text, entities
+    return "".join(pieces), words
 
 
 def score(
     sentences: Iterable[Sentence], names: Callable[[str], list[tuple[int, int, str]]]
 ) -> Score:
-    """Scores of `names` (text -> character spans and types) on the sentences."""
+    """Scores of `names` (text -> character spans and types) on the sentences.
+
+    A name found in the text stands for the words of the set it touches, so a tagger
+    that leaves the brackets of "(Jokowi)" out still names that word.
+    """
     short = {"PERSON": "PER", "ORGANIZATION": "ORG", "LOCATION": "LOC"}
     result = Score(Counter(), Counter(), Counter())
     for sentence in sentences:
-        text, gold = text_of(sentence)
-        predicted = {(start, end, short.get(kind, kind)) for start, end, kind in names(text)}
+        text, words = text_of(sentence)
+        ends = [end for _, end in words]
+        starts = [start for start, _ in words]
+        gold = spans(sentence.tags)
+        predicted = {
+            (bisect_right(ends, start), bisect_left(starts, end), short.get(kind, kind))
+            for start, end, kind in names(text)
+        }
         for _, _, kind in gold:
             result.gold[kind] += 1
         for _, _, kind in predicted:

@@ -100,10 +100,10 @@ def runs_of(text: str, openers: frozenset[str]) -> Iterator[Run]:
                 spans.append((at, at + len(token)))
                 at += len(token)
         left = text[start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0 : start]
-        before = left[left.rfind("\n") + 1 :].rsplit(None, 3)[-3:]
+        before = TOKEN.findall(left[left.rfind("\n") + 1 :])[-3:]
         right = text[end : end + CONTEXT_CHARS]
         cut = right.find("\n")
-        after = (right if cut < 0 else right[:cut]).split(None, 2)[:2]
+        after = TOKEN.findall(right if cut < 0 else right[:cut])[:2]
         if len(after) < 2:
             after += [BOUNDARY] * (2 - len(after))
         if before and before[-1].lower() in openers and left.endswith(before[-1] + " "):

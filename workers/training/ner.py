@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.evaluation.conll import Sentence, documents, read_conll, text_of, write_conll
+from workers.evaluation.conll import Sentence, documents, read_conll, spans, text_of, write_conll
 from workers.evaluation.entities import DEV, evaluate
 from workers.pipeline.entities import EntityTagger, Gazetteer, known_labels
 from workers.pipeline.tagger import TEMPLATES, Tagger, run_keys, runs_of
@@ -146,11 +146,11 @@ def runs(
     """
     gazetteer = Gazetteer.load()
     for sentence in train:
-        text, gold = text_of(sentence)
+        text, words = text_of(sentence)
         entity_at = {}
-        for start, end, kind in gold:
-            for i in range(start, end):
-                entity_at[i] = (start, kind)
+        for first, last, kind in spans(sentence.tags):
+            for i in range(words[first][0], words[last - 1][1]):
+                entity_at[i] = (first, kind)
         for run in runs_of(text, opening):
             known = known_labels(len(run.words), gazetteer.matches(run.words))
             seq = [
