@@ -27,8 +27,8 @@ def test_runs_are_capitalised_words_with_connectors_initials_and_brackets():
 
 def test_runs_carry_two_words_of_context_within_their_line():
     (head, name, line) = runs("Harga naik, kata Joko Widodo kemarin.\nAntara melaporkan")
-    assert head == (["Harga"], [BOUNDARY, BOUNDARY], ["naik,", "kata"])
-    assert name == (["Joko", "Widodo"], ["naik,", "kata"], ["kemarin.", BOUNDARY])
+    assert head == (["Harga"], [BOUNDARY, BOUNDARY], ["naik", ","])
+    assert name == (["Joko", "Widodo"], [",", "kata"], ["kemarin", "."])
     assert line == (["Antara"], [BOUNDARY, BOUNDARY], ["melaporkan", BOUNDARY])
 
 
