@@ -213,7 +213,7 @@ def stage_rates(seconds: float = 3.0) -> dict[str, float]:
         "dedupe": rate(dedupe, cleaned, seconds),
         "language": rate(detect_language, cleaned, seconds),
         "entities": rate(
-            lambda c: group_entities(tagging.tag(c, languages[c], TagOptions()), None),
+            lambda c: group_entities(tagging.tag(c, languages[c], TagOptions()), "", set()),
             cleaned,
             seconds,
         ),

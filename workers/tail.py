@@ -14,6 +14,9 @@ from workers.config import Settings
 SNIPPET = 90
 
 
+SHORT = {"PERSON": "PER", "ORGANIZATION": "ORG", "LOCATION": "LOC", "PERCENT": "%"}
+
+
 def format_event(value: bytes) -> str:
     """One line per event: what happened to which story, and why."""
     try:
@@ -23,7 +26,9 @@ def format_event(value: bytes) -> str:
     kind = event.get("kind") if isinstance(event, dict) else None
     if kind == "enriched":
         text = event.get("headline") or event["body"].split("\n", 1)[0]
-        names = ", ".join(f"{e['text']} ({e['type'][:3]})" for e in event["entities"][:8])
+        names = ", ".join(
+            f"{e['text']} ({SHORT.get(e['type'], e['type'])})" for e in event["entities"][:8]
+        )
         more = len(event["entities"]) - 8
         return (
             f"+ enriched  {event['id']}  [{event['language']}] {_cut(text)}\n"

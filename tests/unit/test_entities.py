@@ -112,14 +112,17 @@ def test_groups_join_mentions_by_id_and_surname_with_salience():
         + "Later Hartono left Moscow."
     )
     entities = TAGGING.tag(text, "en", OPTS)
-    groups = {g.name: g for g in group_entities(entities, "Putin meets union chief")}
+    headline = "President Putin meets union chief Hartono"
+    groups = {g.name: g for g in group_entities(entities, headline, TAGGING.linked_ids(headline))}
     putin, hartono, moscow = groups["Vladimir Putin"], groups["Bambang Hartono"], groups["Moscow"]
     assert (putin.key, putin.count, putin.in_headline, putin.in_lead) == ("Q7747", 2, True, True)
     assert putin.salience == pytest.approx(0.4 + 0.3 + 0.2)
-    assert (hartono.key, hartono.count, hartono.salience) == ("PERSON:bambang hartono", 3, 0.6)
+    assert (hartono.key, hartono.count, hartono.in_headline) == ("PERSON:bambang hartono", 3, True)
+    assert hartono.salience == pytest.approx(0.4 + 0.3 + 0.3)
+    assert not groups["Moscow"].in_headline
     assert [text[s:e] for s, e in hartono.offsets] == ["Bambang Hartono", "Hartono", "Hartono"]
     assert moscow.count == 2
-    assert next(iter(groups)) == "Vladimir Putin"  # most salient first
+    assert next(iter(groups)) == "Bambang Hartono"  # most salient first (1.0)
     assert all(g.type in ("PERSON", "ORGANIZATION", "LOCATION") for g in groups.values())
 
 

@@ -137,7 +137,8 @@ class Pipeline:
         language = story.language or detect_language(cleaned.body)
         t = self._lap("language", t)
         entities = self.entities.tag(cleaned.body, language, self.opts.tag)
-        groups = group_entities(entities, story.headline)
+        headline = story.headline or ""
+        groups = group_entities(entities, headline, self.entities.linked_ids(headline))
         t = self._lap("entities", t)
         cand = self.deduper.candidate(cleaned.body)
         t = self._lap("signature", t)

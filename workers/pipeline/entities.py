@@ -136,6 +136,14 @@ class EntityTagger:
                     found.append((run.spans[first][0], run.spans[last - 1][1], kind))
         return found
 
+    def linked_ids(self, text: str) -> set[str]:
+        """The canonical ids of every gazetteer name in `text` (for short texts: headlines)."""
+        return {
+            canonical.id
+            for run in runs_of(text, frozenset())
+            for _, _, canonical in self.gazetteer.matches(run.words)
+        }
+
     def _known(self, words: list[str]) -> list[str]:
         return known_labels(len(words), self.gazetteer.matches(words))
 
@@ -243,11 +251,16 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
 
-def group_entities(entities: list[Entity], headline: str | None) -> list[EntityGroup]:
+def group_entities(
+    entities: list[Entity], headline: str, headline_ids: set[str]
+) -> list[EntityGroup]:
     """One group per entity: linked mentions by id, a lone surname with its full name.
 
-    Salience, 0 to 1: named in the headline (0.4), in the lead (0.3), and how
-    often (0.1 a mention, up to 0.3). Groups come most salient first.
+    Salience, 0 to 1: named in the headline (0.4: any alias of the entity, found by
+    `EntityTagger.linked_ids`, or a mention's text, or a person's surname), in the
+    lead (0.3), and how often (0.1 a mention, up to 0.3). Groups come most salient
+    first. Headlines are not tagged: in title case and without context the model
+    reads them poorly.
     """
     groups: dict[str, list[Entity]] = {}
     surnames: dict[str, str] = {}
@@ -263,19 +276,21 @@ def group_entities(entities: list[Entity], headline: str | None) -> list[EntityG
         groups.setdefault(key, []).append(e)
         if e.type == PERSON and " " in e.text:
             surnames.setdefault(e.text.split()[-1], key)
-    folded = (headline or "").casefold()
+    folded = f" {' '.join(TOKEN.findall(headline.casefold()))} "
     out = []
     for key, mentions in groups.items():
         first = mentions[0]
-        in_headline = any(m.text.casefold() in folded for m in mentions) if folded else False
+        full = max((m.text for m in mentions), key=len)
+        said = {f" {' '.join(TOKEN.findall(m.text.casefold()))} " for m in mentions}
+        if first.type == PERSON:
+            said.add(f" {full.split()[-1].casefold()} ")
+        in_headline = key in headline_ids or any(name in folded for name in said)
         in_lead = first.start < LEAD_CHARS
         salience = 0.4 * in_headline + 0.3 * in_lead + 0.1 * min(len(mentions), 3)
         out.append(
             EntityGroup(
                 key=key,
-                name=first.canonical["name"]
-                if first.canonical
-                else max((m.text for m in mentions), key=len),
+                name=first.canonical["name"] if first.canonical else full,
                 type=first.type,
                 count=len(mentions),
                 offsets=[[m.start, m.end] for m in mentions],
