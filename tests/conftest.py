@@ -31,11 +31,15 @@ RAW_VALIDATOR = _validator("raw.schema.json")
 
 
 def assert_valid_event(event: dict[str, Any]) -> None:
-    """Fail unless the event matches its topic's JSON Schema, and entity offsets hold."""
+    """Fail unless the event matches its topic's JSON Schema, entity offsets hold, and
+    every group's offsets are mentions of the event."""
     VALIDATORS[event["kind"]].validate(event)
     if event["kind"] == "enriched":
         for entity in event["entities"]:
             assert event["body"][entity["start"] : entity["end"]] == entity["text"], entity
+        mentions = {(e["start"], e["end"]) for e in event["entities"]}
+        for group in event.get("entity_groups", ()):
+            assert {tuple(o) for o in group["offsets"]} <= mentions, group
 
 
 @pytest.fixture

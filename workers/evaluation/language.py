@@ -22,7 +22,7 @@ import orjson
 
 from workers.evaluation.conll import read_conll, text_of
 from workers.evaluation.entities import DATA, DEV
-from workers.pipeline.language import STOPWORDS, detect_language, identifier
+from workers.pipeline.language import detect_language, identifier
 
 MIN_WORDS = 8
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -62,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = paragraphs()
     counts = Counter(language for language, _ in data)
-    langid = identifier((*STOPWORDS, "ms"))
-    systems = {"newswire": detect_language, "py3langid": lambda t: langid.classify(t)[0]}
+    systems = {"newswire": detect_language, "py3langid": lambda t: identifier().classify(t)[0]}
     results = {}
     print(f"\nlanguage of short paragraphs ({dict(counts)}): accuracy, and the top confusions")
     for name, detect in systems.items():

@@ -17,7 +17,7 @@ from workers.config import Settings
 from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
-from workers.pipeline.language import detect_language
+from workers.pipeline.language import detect_language, identifier
 from workers.pipeline.neardup import NearOptions, Signature
 from workers.pipeline.parse import ParseOptions, parse_raw
 from workers.pipeline.timebound import StoryTimeout, time_bound
@@ -85,6 +85,7 @@ class Pipeline:
     ) -> None:
         self.opts = opts
         self.entities = entities or EntityTagger.load()
+        identifier()  # language detection's model, loaded now rather than mid-stream
         self.deduper = Deduper(opts.dedupe)
         self._observe = observe
         self._clock = clock

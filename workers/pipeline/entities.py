@@ -9,11 +9,10 @@ grouped, with where they appear and a salience score.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 import orjson
 
@@ -54,12 +53,12 @@ class Gazetteer:
         for options in self._by_first.values():
             options.sort(key=lambda option: -len(option[0]))
 
-    @classmethod
-    def load(cls, path: Path | None = None) -> Gazetteer:
-        """The gazetteer shipped with the package, or one from `path`."""
-        if path is None:
-            return _shipped_gazetteer()
-        return cls(orjson.loads(path.read_bytes())["entities"])
+    @staticmethod
+    @cache
+    def load() -> Gazetteer:
+        """The gazetteer shipped with the package (read once per process)."""
+        data = resources.files("workers.data").joinpath("gazetteer.json").read_bytes()
+        return Gazetteer(orjson.loads(data)["entities"])
 
     def canonical(self, alias: str) -> Canonical | None:
         return self._by_alias.get(alias)
@@ -77,12 +76,6 @@ class Gazetteer:
             else:
                 i += 1
         return found
-
-
-@cache
-def _shipped_gazetteer() -> Gazetteer:
-    data = resources.files("workers.data").joinpath("gazetteer.json").read_bytes()
-    return Gazetteer(orjson.loads(data)["entities"])
 
 
 @cache
@@ -123,11 +116,7 @@ class EntityTagger:
         model's, or the gazetteer's in a language without one."""
         model = self.taggers.get(MODELS.get(language, ""))
         if model is None:
-            return [
-                (run.spans[first][0], run.spans[last - 1][1], canonical.type)
-                for run in runs_of(text, frozenset())
-                for first, last, canonical in self.gazetteer.matches(run.words)
-            ]
+            return [(start, end, c.type) for start, end, c in self._gazetteer_names(text)]
         found = []
         for run, spans in consistent(model.tag(text, self._known)):
             for first, last, kind in spans:
@@ -138,11 +127,12 @@ class EntityTagger:
 
     def linked_ids(self, text: str) -> set[str]:
         """The canonical ids of every gazetteer name in `text` (for short texts: headlines)."""
-        return {
-            canonical.id
-            for run in runs_of(text, frozenset())
-            for _, _, canonical in self.gazetteer.matches(run.words)
-        }
+        return {canonical.id for _, _, canonical in self._gazetteer_names(text)}
+
+    def _gazetteer_names(self, text: str) -> Iterator[tuple[int, int, Canonical]]:
+        for run in runs_of(text, frozenset()):
+            for first, last, canonical in self.gazetteer.matches(run.words):
+                yield run.spans[first][0], run.spans[last - 1][1], canonical
 
     def _known(self, words: list[str]) -> list[str]:
         return known_labels(len(words), self.gazetteer.matches(words))
@@ -247,6 +237,15 @@ def _spans(labels: list[str]) -> Spans:
     return out
 
 
+def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:
+    """Whether the headline (tokens casefolded, space-separated, space-padded) says a
+    mention's text, or a person's surname."""
+    said = {f" {' '.join(TOKEN.findall(m.text.casefold()))} " for m in mentions}
+    if person:
+        said.add(f" {person.split()[-1].casefold()} ")
+    return any(name in folded for name in said)
+
+
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in spans)
 
@@ -276,15 +275,14 @@ def group_entities(
         groups.setdefault(key, []).append(e)
         if e.type == PERSON and " " in e.text:
             surnames.setdefault(e.text.split()[-1], key)
-    folded = f" {' '.join(TOKEN.findall(headline.casefold()))} "
+    folded = f" {' '.join(TOKEN.findall(headline.casefold()))} " if headline else ""
     out = []
     for key, mentions in groups.items():
         first = mentions[0]
         full = max((m.text for m in mentions), key=len)
-        said = {f" {' '.join(TOKEN.findall(m.text.casefold()))} " for m in mentions}
-        if first.type == PERSON:
-            said.add(f" {full.split()[-1].casefold()} ")
-        in_headline = key in headline_ids or any(name in folded for name in said)
+        in_headline = key in headline_ids or (
+            bool(folded) and _in_headline(folded, mentions, full if first.type == PERSON else "")
+        )
         in_lead = first.start < LEAD_CHARS
         salience = 0.4 * in_headline + 0.3 * in_lead + 0.1 * min(len(mentions), 3)
         out.append(

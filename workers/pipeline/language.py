@@ -54,6 +54,7 @@ MALAY = frozenset(
     "bekalan tertuduh bilion jualan pelancong lori mangsa bomba peperiksaan berbanding "
     "seramai mahupun".split()
 )
+LANGUAGES = (*STOPWORDS, "ms")  # what py3langid may answer
 SCRIPTS: tuple[tuple[str, str], ...] = (
     ("ar", "\u0600-\u06ff"),
     ("ja", "\u3040-\u30ff"),
@@ -89,7 +90,7 @@ def detect_language(text: str) -> str:
     words = Counter(sample.lower().translate(_UNPUNCT).split())
     scores = {lang: sum(words[w] for w in stop) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
-    language = best if scores[best] >= 2 else _identify(sample, (*STOPWORDS, "ms"))
+    language = best if scores[best] >= 2 else _identify(sample, LANGUAGES)
     if language not in ("id", "ms"):
         return language
     malay = sum(words[w] for w in MALAY)
@@ -102,16 +103,21 @@ def detect_language(text: str) -> str:
 
 
 def _identify(sample: str, languages: tuple[str, ...], at_least: float = MIN_PROBABILITY) -> str:
-    """py3langid's guess among `languages`, on the opening of the text, or ``und``."""
+    """py3langid's guess among `languages` (its probability renormalised over them), on
+    the opening of the text, or ``und``."""
     opening = sample[:IDENTIFY_CHARS]
     if not _LETTER.search(opening):
         return UNDETERMINED
-    language, probability = identifier(languages).classify(opening)
-    return language if probability >= at_least else UNDETERMINED
+    scores = {lang: p for lang, p in identifier().rank(opening) if lang in languages}
+    best = max(scores, key=scores.__getitem__)
+    total = sum(scores.values())
+    return best if total > 0 and scores[best] / total >= at_least else UNDETERMINED
 
 
 @cache
-def identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
-    return identifier
+def identifier() -> LanguageIdentifier:
+    """py3langid's model over LANGUAGES; loading takes about half a second, so the
+    pipeline loads it when it starts rather than on the first short story."""
+    model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    model.set_languages(list(LANGUAGES))
+    return model

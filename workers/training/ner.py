@@ -73,8 +73,8 @@ CORPORA = {
             "idner-news-2k/train.txt",
         ),
         dev=MEN,
-        c1=0.2,
-        c2=0.1,
+        c1=0.1,
+        c2=0.05,
     ),
 }
 
@@ -197,6 +197,8 @@ def fit(train: list[Sentence], lex: Lexicons, c1: float, c2: float) -> Tagger:
     transitions = np.zeros((len(labels), len(labels)), dtype=np.float32)
     for (before, after), w in info.transitions.items():
         transitions[index[before], index[after]] = w
+    # Stored as float16: scored as stored.
+    weights = weights.astype(np.float16).astype(np.float32)
     return Tagger(labels, tuple(vocab), weights, transitions, opening, lex.types, lex.common)
 
 
