@@ -246,8 +246,9 @@ class LocalKafka:
                 self._java(
                     "kafka.tools.StorageTool",
                     "format",
-                    "-t",
-                    _cluster_id(),
+                    # One argument: an id may start with "-", which the tool's parser
+                    # would take for an option.
+                    f"--cluster-id={_cluster_id()}",
                     "-c",
                     str(config),
                     *scram,
