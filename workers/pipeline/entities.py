@@ -29,6 +29,7 @@ SHORT = {long: short for short, long in TYPES.items()}
 MODELS = {"id": "id", "ms": "id", "en": "en", "es": "en", "fr": "en", "pt": "en", "it": "en",
           "nl": "en"}  # fmt: skip
 LEAD_CHARS = 400  # the lead: the story's opening, where the main actors are named
+MAX_NAME_WORDS = 12  # longer "names" (all-caps bodies, tables) are not looked for again
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, Spans]]:
     votes: dict[tuple[str, ...], dict[str, int]] = {}
     for run, spans in found:
         for start, end, kind in spans:
+            if end - start > MAX_NAME_WORDS:
+                continue  # no name is that long; matching it again would cost n² words
             counts = votes.setdefault(tuple(run.words[start:end]), {})
             counts[kind] = counts.get(kind, 0) + 1
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
