@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     model = EntityTagger.load()
     baseline = EntityTagger(Gazetteer.load(), {})
     results: dict[str, dict[str, object]] = {}
-    print("entities: exact span and type, per type (precision recall F1)")
+    print(
+        "entities: exact span and type, per type (precision recall F1); to reproduce the\n"
+        "models and dev splits: make train-ner DATA=../shared/data/ner (docs/NER_MODEL.md)"
+    )
     for language, path in DEV.items():
         dev = read_conll(path)
         tables = {
