@@ -74,8 +74,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ad_marker",
         r"\W{0,3}(advertisement|advertorial|sponsored|iklan|adv|ads|anzeige|werbung|publicidad"
-        r"|publicit[eé]|publicidade|pubblicit[aà]|إعلان|广告)\W{0,3}",
-        ("ADVERTISEMENT", "- Advertisement -", "Iklan", "Anzeige", "Publicidad", "إعلان"),
+        r"|publicit[eé]|publicidade|pubblicit[aà]|advertentie|إعلان|广告)\W{0,3}",
+        (
+            "ADVERTISEMENT",
+            "- Advertisement -",
+            "Iklan",
+            "Anzeige",
+            "Publicidad",
+            "إعلان",
+            "ADVERTENTIE",
+        ),
         ("Advertisement spending rose 4 percent.",),
     ),
     Rule(
@@ -143,6 +151,69 @@ RULES: tuple[Rule, ...] = (
         "pt_read_also",
         r"(leia também|leia mais|veja também|saiba mais)" + _SEP + _TAIL,
         ("Leia também: Dólar fecha em alta", "Saiba mais - Eleições"),
+    ),
+    Rule(
+        "it_read_also",
+        r"(leggi anche|potrebbe interessarti|approfondisci|vedi anche)" + _SEP + _TAIL,
+        ("Leggi anche: Borsa, Milano chiude in rialzo", "Potrebbe interessarti - Il meteo"),
+        ("Leggi anche il rapporto completo, ha detto il ministro.",),
+    ),
+    Rule(
+        "nl_read_also",
+        r"(lees ook|lees meer|zie ook|meer over dit onderwerp)" + _SEP + _TAIL,
+        ("Lees ook: Kabinet valt over migratie", "Zie ook - Beurs"),
+        ("Lees ook het rapport, zei de minister.",),
+    ),
+    Rule(
+        "share_on",
+        # "Share on Facebook / Twitter", in the languages of the wires newswire reads.
+        r"(share on|bagikan( ke)?|kongsi( di)?|compartir( en)?|partager( sur)?|teilen( auf)?"
+        r"|compartilhar( no)?|compartilhe|condividi( su)?|delen( op)?|deel( op)?)\W{0,3}"
+        r"(facebook|twitter|x|whatsapp|telegram|linkedin|e-?mail)"
+        r"([ ,/|]{1,5}(facebook|twitter|x|whatsapp|telegram|linkedin|e-?mail)){0,6}\W{0,3}",
+        (
+            "Share on Facebook / Twitter / WhatsApp",
+            "Bagikan ke WhatsApp",
+            "Partager sur Twitter",
+            "Compartir en Facebook",
+            "Condividi su LinkedIn",
+        ),
+        ("Shares on Facebook fell 3 percent.", "Bagikan ke warga, kata lurah itu."),
+    ),
+    Rule(
+        "es_subscribe",
+        r"(suscr[ií]bete|reg[ií]strate|hazte socio)\b.{0,80}"
+        r"\b(newsletter|bolet[ií]n|noticias|acceso|ilimitado)\b.{0,80}",
+        ("Suscríbete a nuestro boletín y recibe las noticias del día",),
+        ("Los suscriptores del servicio aumentaron un 10 por ciento.",),
+    ),
+    Rule(
+        "fr_subscribe",
+        r"(abonnez[- ]vous|inscrivez[- ]vous)\b.{0,80}\b(newsletter|lettre|alertes|acc[eè]s|offre)"
+        r"\b.{0,80}",
+        ("Abonnez-vous à notre newsletter", "Inscrivez-vous pour recevoir nos alertes"),
+        ("Les abonnés du service ont augmenté de 10 %.",),
+    ),
+    Rule(
+        "de_subscribe",
+        r"(abonnieren sie|jetzt abonnieren|melden sie sich)\b.{0,80}"
+        r"\b(newsletter|zugang|angebot|digital)\b.{0,80}",
+        ("Abonnieren Sie unseren Newsletter", "Jetzt abonnieren und digital weiterlesen"),
+        ("Die Zahl der Abonnenten stieg um 10 Prozent.",),
+    ),
+    Rule(
+        "pt_subscribe",
+        r"(assine|inscreva-se|cadastre-se)\b.{0,80}\b(newsletter|boletim|not[ií]cias|acesso)"
+        r"\b.{0,80}",
+        ("Assine a nossa newsletter e receba as notícias do dia",),
+        ("Os assinantes do serviço subiram 10%.",),
+    ),
+    Rule(
+        "ms_follow",
+        r"(ikuti|sertai) (kami|saluran)\b.{0,80}"
+        r"\b(telegram|whatsapp|facebook|twitter|instagram|tiktok)\b.{0,60}",
+        ("Ikuti kami di Telegram untuk berita terkini", "Sertai saluran WhatsApp kami"),
+        ("Ikuti kami, kata pemimpin itu kepada penyokong.",),
     ),
 )
 
