@@ -203,7 +203,7 @@ def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, Spans]]:
     out = []
     for run, spans in found:
         words = run.words
-        if not any(word in by_first for word in words):
+        if by_first.keys().isdisjoint(words):
             out.append((run, spans))
             continue
         exact = {(start, end) for start, end, _ in spans}
