@@ -74,10 +74,11 @@ def find_quantities(text: str) -> list[Entity]:
 
 def _read(text: str, start: int, end: int) -> tuple[int, int, str] | None:
     """The quantity the number at start:end belongs to, if any."""
-    head = text[max(0, start - 5) : start].rstrip(" \u00a0")
+    window = text[max(0, start - 5) : start]
+    head = window.rstrip(" \u00a0")
     if head.endswith(CURRENCIES):
         symbol = next(c for c in _CURRENCIES_LONGEST_FIRST if head.endswith(c))
-        begin = start - (len(text[:start]) - len(text[:start].rstrip(" \u00a0"))) - len(symbol)
+        begin = start - (len(window) - len(head)) - len(symbol)
         if not begin or not text[begin - 1].isalnum():  # "RM", not the end of "FORM"
             return begin, _AMOUNT_AFTER.match(text, end).end(), MONEY  # type: ignore[union-attr]
     if start and (text[start - 1].isalnum() or text[start - 1] in "-/"):
@@ -92,19 +93,18 @@ def _read(text: str, start: int, end: int) -> tuple[int, int, str] | None:
 def _date(text: str, start: int, end: int) -> tuple[int, int, str] | None:
     """ "[Weekday[,]] 21 Juni [2024]", "June 21[, 2024]", "Juni 2024", "Senin (25/8/2014)"."""
     words = text[max(0, start - 24) : start].split()
-    first = start
-    if words and words[-1] in MONTHS and _DAY_OF_MONTH.match(text, start):  # June 21, 2024
-        first = text.rindex(words[-1], 0, start)
-        last = _DAY_OF_MONTH.match(text, start).end()  # type: ignore[union-attr]
-        year = _YEAR.match(text, last)
-        return _weekday_before(text, first), year.end() if year else last, DATE
+    day = _DAY_OF_MONTH.match(text, start)
+    if words and words[-1] in MONTHS and day:  # June 21, 2024
+        year = _YEAR.match(text, day.end())
+        month = text.rindex(words[-1], 0, start)
+        return _weekday_before(text, month), year.end() if year else day.end(), DATE
     if words and words[-1] in MONTHS and _YEAR.match(" " + text[start:end]):  # Juni 2024
         return text.rindex(words[-1], 0, start), end, DATE
     following = text[end : end + 16].split()
     if end - start <= 2 and following and following[0].rstrip(",.") in MONTHS:  # 21 Juni
         last = text.index(following[0], end) + len(following[0].rstrip(",.;:"))
         year = _YEAR.match(text, last)
-        return _weekday_before(text, first), year.end() if year else last, DATE
+        return _weekday_before(text, start), year.end() if year else last, DATE
     if m := _SLASHED.match(text, start - (text[start - 1 : start] == "(")):
         day = _weekday_before(text, m.start())
         if day < m.start():  # a bare 25/8 is as often a score or a ratio
