@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import faust
 from faust.topics import Topic
+from faust.transport.drivers.aiokafka import Producer
+from faust.types import ProducerT
 
 from workers.broker import faust_credentials
 from workers.config import Settings
@@ -36,6 +39,46 @@ ROCKSDB_OPTIONS = {
 FETCH_BYTES = 8 * 1024**2
 
 
+class IdempotentProducer(Producer):
+    """Faust's aiokafka producer with idempotence on outside transactions too.
+
+    Without it a batch the broker wrote but could not acknowledge (it went down
+    mid-request) is sent again by the client and written twice: one outcome doubled.
+    With it the broker drops the resent copy by its sequence number, and the client
+    retries retriable errors (a broker restarting, a leader moving) until they pass
+    instead of failing the send back to us after a timeout.
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._renewing = asyncio.Lock()
+
+    def _settings_extra(self) -> dict[str, object]:
+        return {**super()._settings_extra(), "acks": "all", "enable_idempotence": True}
+
+    async def renew(self) -> None:
+        """Replace the client with a new one (a new producer id).
+
+        A batch the broker refuses for good (say, too large for the topic) still used
+        its sequence numbers: the broker then refuses every later batch to that
+        partition as out of order, forever. A new producer id starts the sequences
+        afresh. The old client is stopped after, so sends still in it finish first.
+        """
+        async with self._renewing:
+            old, self._producer = self._producer, self._new_producer()
+            self.beacon.add(self._producer)
+            await self._producer.start()
+            if old is not None:
+                await old.stop()
+
+
+class App(faust.App):
+    """faust.App with the idempotent producer."""
+
+    def _new_producer(self) -> ProducerT:
+        return IdempotentProducer(self.transport, loop=self.loop, beacon=self.beacon)
+
+
 @dataclass(frozen=True)
 class Wiring:
     """The app and everything the agents read and write."""
@@ -52,7 +95,7 @@ class Wiring:
 
 def create_app(settings: Settings) -> Wiring:
     """Build the Faust app for these settings; no broker is contacted until it starts."""
-    app = faust.App(
+    app = App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
         broker_credentials=faust_credentials(settings),

@@ -5,8 +5,9 @@ for the next one, and a send that fails later is only logged: a refused message
 would be lost. Here an agent reads with acks off, hands each event and the
 messages it produces to an `InFlight` batch, and the batch acknowledges its
 events only after every message is acknowledged by the broker. A refused
-message is sent again, with a growing pause, until it is accepted: a failing
-topic stalls the stream (lag grows, the stall gauge fires) and loses nothing.
+message is sent again, with a growing pause and through a new producer id (see
+`IdempotentProducer.renew`), until it is accepted: a failing topic stalls the
+stream (lag grows, the stall gauge fires) and loses nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from faust import StreamT
 from faust.streams import _current_event
 from faust.topics import Topic
 from faust.types import EventT
 
+from workers.app import IdempotentProducer
 from workers.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ async def deliver(sends: list[Send], metrics: Metrics) -> None:
         )  # fmt: skip
         await asyncio.sleep(pause)
         pause = min(pause * 2, RETRY_MAX_SECONDS)
+        await cast(IdempotentProducer, send.topic.app.producer).renew()
         sends = [send for send, _ in refused]
 
 
