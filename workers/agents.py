@@ -24,6 +24,7 @@ import asyncio
 import logging
 import os
 import signal
+import struct
 import time
 from collections.abc import Callable
 from functools import partial
@@ -56,6 +57,11 @@ from workers.web import Health
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 300.0  # how often the index entries are checked for expiry
+# Learned-boilerplate counts are written to their table at most this often (a
+# source's counts are up to ~16 KB: not once per story); a crash forgets at most
+# this much learning. A source with no story for LEARNED_RETENTION_SECONDS is dropped.
+LEARNED_SAVE_SECONDS = 10.0
+LEARNED_RETENTION_SECONDS = 30 * 86400.0
 # Outcomes are looked up from this long before the first replayed message was
 # prepared: clocks of the producing and deciding process may differ a little.
 REPLAY_SCAN_MARGIN_SECONDS = 10.0
@@ -81,13 +87,13 @@ def register_agents(
     a partition stalled for `stall_restart_seconds` (0: never) stops the worker;
     `health` is what /healthz and /readyz report, kept current by the lag timer.
     """
-    app, index = wiring.app, wiring.index
+    app, index, learned = wiring.app, wiring.index, wiring.learned
     outputs = {
         "enriched": wiring.enriched,
         "duplicate": wiring.duplicates,
         "rejected": wiring.deadletter,
     }
-    last_sweep = time.monotonic()
+    last_sweep = last_save = time.monotonic()
     needs_scan = True
     emitted: set[str] = set()
 
@@ -107,10 +113,18 @@ def register_agents(
                 sends = [Send(wiring.prepared, prepared.key.encode(), prepared.to_bytes())]
                 await batch.add(event, sends)
 
+    def after_batch() -> None:
+        """Once a batch's outcomes are acknowledged: mark the index; now and then, save
+        what was learned."""
+        nonlocal last_save
+        _mark(index, buckets)
+        if time.monotonic() - last_save >= LEARNED_SAVE_SECONDS:
+            last_save = time.monotonic()
+            _save_learned(learned, pipeline.learner.take_changed())
+
     @app.agent(wiring.prepared, name="decide")
     async def decide(stream: StreamT[bytes]) -> None:
-        marked = partial(_mark, index, buckets)
-        async with InFlight(stream, metrics, after=marked).flushing() as batch:
+        async with InFlight(stream, metrics, after=after_batch).flushing() as batch:
             await _decide(stream, batch)
 
     async def _decide(stream: StreamT[bytes], batch: InFlight) -> None:
@@ -119,15 +133,17 @@ def register_agents(
         # see them first, so each decision sees every one before it.
         pending: dict[str, bytes] = {}
         lookup = partial(_lookup, pending, index, buckets)
+        load = partial(_load_learned, learned)
         async for event in stream.noack().events():
             if needs_scan:
                 needs_scan = False
                 await batch.flush()
                 pending.clear()  # written, or left from an earlier assignment
+                pipeline.learner.forget()  # the table may hold another worker's counts
                 emitted = await _scan(emitted_since, event.message.timestamp)
                 await _reconcile(index, buckets, pipeline.deduper)
             prepared = _prepared(event, pipeline)
-            decision = pipeline.decide(prepared, lookup)
+            decision = pipeline.decide(prepared, lookup, load)
             pending.update(decision.writes)
             outcome = decision.outcome
             # Alerts go with their story; after a crash, those not found in the scan again.
@@ -151,6 +167,7 @@ def register_agents(
                 last_sweep = time.monotonic()
                 await batch.flush()
                 _sweep(index, buckets, pipeline, metrics)
+                _sweep_learned(learned)
 
     if watchlist is not None:
 
@@ -246,6 +263,28 @@ def _alert_origin(origin: str, alert: Alert) -> str:
 def _alert_send(wiring: Wiring, alert: Alert, origin: str) -> Send:
     headers = [(ORIGIN_HEADER, _alert_origin(origin, alert).encode())]
     return Send(wiring.alerts, f"{alert.story_id}:{alert.watch}".encode(), dumps(alert), headers)
+
+
+def _load_learned(learned: Table, source: str) -> bytes | None:
+    """A source's stored line counts (after the 8-byte time they were saved)."""
+    value = learned.get(source.encode())
+    return value[8:] if value else None
+
+
+def _save_learned(learned: Table, changed: dict[str, bytes]) -> None:
+    now = struct.pack("<d", time.time())
+    for source, counts in changed.items():
+        learned[source.encode()] = now + counts
+
+
+def _sweep_learned(learned: Table) -> None:
+    """Forget the sources with no story for LEARNED_RETENTION_SECONDS."""
+    since = time.time() - LEARNED_RETENTION_SECONDS
+    stale = [key for key, value in learned.items() if struct.unpack("<d", value[:8])[0] < since]
+    for key in stale:
+        del learned[key]
+    if stale:
+        log.info("learned boilerplate: forgot %d sources with no story for 30 days", len(stale))
 
 
 def _mark(index: Table, buckets: BucketStore) -> None:

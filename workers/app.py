@@ -15,6 +15,8 @@ from workers.config import Settings
 
 # The dedupe index (see workers.pipeline.dedupe for its keys).
 INDEX_TABLE = "dedupe-index"
+# Learned boilerplate: per source, its line counts (workers.pipeline.boilerplate).
+LEARNED_TABLE = "learned-boilerplate"
 # Every dedupe decision is taken in one partition, against one index, so near
 # duplicates meet whatever raw partition they came through (docs/ARCHITECTURE.md).
 DECIDE_PARTITIONS = 1
@@ -91,6 +93,7 @@ class Wiring:
     deadletter: Topic
     alerts: Topic
     index: faust.Table
+    learned: faust.Table
 
 
 def create_app(settings: Settings) -> Wiring:
@@ -138,6 +141,14 @@ def create_app(settings: Settings) -> Wiring:
         # The changelog forgets entries past retention too, so recovery stays bounded.
         extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": retention_ms},
     )
+    learned = app.Table(
+        LEARNED_TABLE,
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=DECIDE_PARTITIONS,
+        options=dict(ROCKSDB_OPTIONS),
+    )
     return Wiring(
         app=app,
         raw=topic(topics.raw),
@@ -147,4 +158,5 @@ def create_app(settings: Settings) -> Wiring:
         deadletter=topic(topics.deadletter),
         alerts=topic(topics.alerts),
         index=index,
+        learned=learned,
     )

@@ -48,6 +48,13 @@ def _positive(name: str, raw: str) -> int:
     return value
 
 
+def _non_negative(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 0:
+        raise ConfigError(name, raw, "expected an integer >= 0")
+    return value
+
+
 def _float(name: str, raw: str) -> float:
     try:
         return float(raw)
@@ -189,6 +196,17 @@ class Settings:
         None,
         _readable_file,
         "YAML watchlist: matching stories also go to PREFIX.alerts; re-read when it changes",
+    )
+    learn_min_stories: int = _setting(
+        20,
+        _non_negative,
+        "a line recurring in this many distinct stories of one source is cut from its "
+        "later stories (learned boilerplate); 0: never",
+    )
+    allow_list: Path | None = _setting(
+        None,
+        _readable_file,
+        'YAML of lines never cut, per source ("*": any): source: [line, ...]',
     )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"

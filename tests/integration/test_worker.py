@@ -248,3 +248,53 @@ def test_a_worker_on_an_empty_state_dir_rebuilds_the_buckets_and_finds_near_copi
     )
     log = fresh.log.read_text(errors="replace")
     assert "rebuilding the near-duplicate buckets of 1 stories" in log
+
+
+def test_learned_boilerplate_is_cut_and_survives_a_new_worker(env, workers, send, outcomes):
+    """An outlet's own ad line, with no rule, is learned from distinct stories; the counts
+    live in a table, so a worker with an empty state dir restores them."""
+    env["NEWSWIRE_LEARN_MIN_STORIES"] = "5"
+    ad = "Langganan Kabar Harian digital kini hanya Rp 9.900 sebulan, cek di aplikasi"
+    news = [
+        "Pemerintah Kota Medan meresmikan pelabuhan ikan baru di Belawan pada Rabu pagi. "
+        "Nelayan setempat menyambut dermaga itu karena kapal mereka kini bisa bersandar "
+        "tanpa menunggu air pasang. Wali kota berjanji menambah gudang pendingin tahun depan.",
+        "Harga beras medium di pasar induk Cipinang turun dua persen dalam sepekan terakhir. "
+        "Pedagang menyebut pasokan dari Karawang dan Demak mulai masuk setelah panen raya. "
+        "Bulog tetap menyalurkan cadangan ke operasi pasar di tiga provinsi.",
+        "Sebanyak empat puluh sekolah dasar di Garut diliburkan setelah banjir bandang "
+        "merendam ruang kelas. Relawan membersihkan lumpur sejak subuh, sementara dinas "
+        "pendidikan menyiapkan tenda darurat agar ujian semester tetap berjalan.",
+        "Bandara Kertajati di Majalengka akan melayani penerbangan umrah langsung mulai "
+        "bulan depan. Dua maskapai sudah mengajukan slot, dan pemerintah provinsi "
+        "menyiapkan bus gratis dari Cirebon dan Bandung bagi calon jemaah.",
+        "Polisi menangkap tiga tersangka pencurian kabel tembaga milik perusahaan listrik "
+        "di Bekasi. Aksi mereka memadamkan aliran ke ratusan rumah selama dua malam. "
+        "Barang bukti berupa gulungan kabel dan sebuah mobil bak terbuka disita.",
+        "Petani kopi arabika di Toraja memanen lebih awal akibat kemarau panjang yang "
+        "mempercepat pematangan buah. Koperasi memperkirakan hasil turun seperlima, "
+        "tetapi harga di tingkat eksportir justru naik karena permintaan Jepang tinggi.",
+        "Operator kereta cepat menambah enam perjalanan harian untuk libur akhir tahun. "
+        "Tiket untuk tanggal dua puluh empat Desember hampir habis terjual, dan stasiun "
+        "Padalarang menyiapkan kantong parkir tambahan bagi penumpang dari Cimahi.",
+    ]
+
+    def outlet_story(n: int) -> tuple[bytes, bytes]:
+        return story(f"learn-{n}", f"{news[n]}\n{ad}", source="kabarharian")
+
+    first = workers.start("w0")
+    send([outlet_story(n) for n in range(5)])
+    outcomes.wait_for(5)
+    time.sleep(10.5)  # the counts are saved at most every 10 s, after a batch
+    send([outlet_story(5)])
+    outcomes.wait_for(6)
+    first.stop()
+
+    workers.start("w1")  # its own, empty state dir: the table comes from the changelog
+    send([outlet_story(6)])
+    events = {e["id"]: e for e in outcomes.wait_for(7, timeout=120)}
+    assert [events[f"learn-{n}"]["kind"] for n in range(7)] == ["enriched"] * 7
+    assert all(ad in events[f"learn-{n}"]["body"] for n in range(5))
+    for n in (5, 6):
+        assert ad not in events[f"learn-{n}"]["body"]
+        assert {"text": ad, "reason": "learned"} in events[f"learn-{n}"]["removed"]

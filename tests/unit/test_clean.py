@@ -1,5 +1,9 @@
-from workers.pipeline.clean import CleanOptions, clean_body
-from workers.pipeline.normalize import fold
+import pytest
+
+from workers.config import Settings
+from workers.errors import ConfigError
+from workers.pipeline.clean import AllowList, CleanOptions, clean_body
+from workers.pipeline.core import PipelineOptions
 
 OPTS = CleanOptions()
 
@@ -59,9 +63,22 @@ def test_story_without_boilerplate_is_unchanged():
 def test_allow_list_keeps_a_line_a_rule_would_cut():
     line = "Baca juga: catatan redaksi tentang koreksi berita kemarin"
     cleaned = clean_body(
-        f"Isi berita.\n{line}", "text/plain", CleanOptions(allow=frozenset({fold(line)}))
+        f"Isi berita.\n{line}", "text/plain", CleanOptions(allow=AllowList({"*": [line]}))
     )
     assert line in cleaned.body
+
+
+def test_allow_list_is_per_source():
+    line = "Baca juga: catatan redaksi tentang koreksi berita kemarin"
+    opts = CleanOptions(allow=AllowList.parse(f"kabar.co:\n  - '{line.upper()}'\n"))
+    assert line in clean_body(f"Isi.\n{line}", "text/plain", opts, "kabar.co").body
+    assert line not in clean_body(f"Isi.\n{line}", "text/plain", opts, "warta.id").body
+
+
+@pytest.mark.parametrize("text", ["- a line", "kabar.co: a line", "kabar.co: [1]", "a: [b"])
+def test_allow_list_refuses_what_is_not_source_to_lines(text):
+    with pytest.raises(ValueError):
+        AllowList.parse(text)
 
 
 def test_html_body_is_reduced_to_text_and_chrome_reported():
@@ -95,3 +112,11 @@ def test_deeply_nested_html_is_handled():
 def test_crlf_and_blank_lines():
     cleaned = clean_body("First line.\r\n\r\n  Second line.  \r\n", "text/plain", OPTS)
     assert cleaned.body == "First line.\nSecond line."
+
+
+def test_a_bad_allow_list_file_is_a_config_error_naming_the_setting(tmp_path):
+    path = tmp_path / "allow.yaml"
+    path.write_text("kabar.co: a line, not a list\n")
+    settings = Settings.from_env({"NEWSWIRE_ALLOW_LIST": str(path)})
+    with pytest.raises(ConfigError, match="NEWSWIRE_ALLOW_LIST"):
+        PipelineOptions.from_settings(settings)

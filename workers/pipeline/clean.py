@@ -8,20 +8,63 @@ are lifted into fields and the sentence they prefix stays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import yaml
+
+from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
 from workers.pipeline.normalize import fold
 from workers.pipeline.rules import CREDIT_LINE, DATELINE, match_rule
 from workers.records import Removed
+
+ANY_SOURCE = "*"
+
+
+class AllowList:
+    """Lines an operator keeps whatever a rule or learning says: per source, or for any ("*")."""
+
+    def __init__(self, lines: Mapping[str, Iterable[str]] | None = None) -> None:
+        lines = lines or {}
+        common = {fold(line) for line in lines.get(ANY_SOURCE, ())}
+        self._folded = {
+            source: frozenset(common | {fold(line) for line in kept})
+            for source, kept in lines.items()
+        }
+        self._any = frozenset(common)
+        self._keys = {source: frozenset(map(line_key, f)) for source, f in self._folded.items()}
+        self._any_keys = frozenset(map(line_key, common))
+
+    def folded(self, source: str | None) -> frozenset[str]:
+        """The folded lines kept for `source`."""
+        return self._folded.get(source or ANY_SOURCE, self._any)
+
+    def keys(self, source: str | None) -> frozenset[int]:
+        """The same lines as learned-boilerplate keys (`boilerplate.line_key`)."""
+        return self._keys.get(source or ANY_SOURCE, self._any_keys)
+
+    @classmethod
+    def parse(cls, text: str) -> AllowList:
+        """From YAML: a mapping of source (or "*") to a list of lines. ValueError if not."""
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"not YAML: {exc}") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(lines, list) and all(isinstance(line, str) for line in lines)
+            for lines in data.values()
+        ):
+            raise ValueError('expected a mapping of source (or "*") to a list of lines')
+        return cls({str(source): lines for source, lines in data.items()})
 
 
 @dataclass(frozen=True)
 class CleanOptions:
     # Lines folded shorter than this are never treated as repeats ("-", "*").
     min_repeat_chars: int = 3
-    # Lines that a rule would cut but that must stay, folded (per-source allow list).
-    allow: frozenset[str] = field(default_factory=frozenset)
+    # Lines that a rule (or learning) would cut but that must stay.
+    allow: AllowList = field(default_factory=AllowList)
 
 
 @dataclass(frozen=True)
@@ -32,9 +75,12 @@ class Cleaned:
     credit: str | None = None
 
 
-def clean_body(body: str, content_type: str, opts: CleanOptions) -> Cleaned:
-    """Cleaned text of a raw body (HTML first reduced to text)."""
+def clean_body(
+    body: str, content_type: str, opts: CleanOptions, source: str | None = None
+) -> Cleaned:
+    """Cleaned text of a raw body (HTML first reduced to text); `source` picks the allow list."""
     removed: list[Removed] = []
+    allow = opts.allow.folded(source)
     if content_type == "text/html":
         extracted = html_to_text(body)
         body = extracted.text
@@ -47,7 +93,7 @@ def clean_body(body: str, content_type: str, opts: CleanOptions) -> Cleaned:
         if not line:
             continue
         folded = fold(line)
-        rule = None if folded in opts.allow else match_rule(line)
+        rule = None if folded in allow else match_rule(line)
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))
             continue

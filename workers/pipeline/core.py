@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from workers.config import Settings
-from workers.pipeline.clean import Cleaned, CleanOptions, clean_body
+from workers.errors import ConfigError
+from workers.pipeline.boilerplate import Learner, LearnOptions, Load, load_nothing
+from workers.pipeline.clean import AllowList, Cleaned, CleanOptions, clean_body
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language, identifier
@@ -32,6 +34,7 @@ from workers.records import (
     Prepared,
     RawStory,
     Rejection,
+    Removed,
     dead_letter,
     utc_iso,
 )
@@ -45,12 +48,22 @@ class PipelineOptions:
     clean: CleanOptions = field(default_factory=CleanOptions)
     tag: TagOptions = field(default_factory=TagOptions)
     dedupe: DedupeOptions = field(default_factory=DedupeOptions)
+    learn: LearnOptions = field(default_factory=LearnOptions)
     story_timeout_seconds: float = 5.0  # bound on one story's stateless stages (0: none)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineOptions:
+        allow = AllowList()
+        if settings.allow_list is not None:
+            try:
+                allow = AllowList.parse(settings.allow_list.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                path = str(settings.allow_list)
+                raise ConfigError("NEWSWIRE_ALLOW_LIST", path, str(exc)) from None
         return cls(
             parse=ParseOptions(max_bytes=settings.max_body_bytes),
+            clean=CleanOptions(allow=allow),
+            learn=LearnOptions(min_stories=settings.learn_min_stories),
             dedupe=DedupeOptions(
                 retention_seconds=settings.dedupe_retention_hours * 3600.0,
                 max_entries=settings.dedupe_max_entries,
@@ -87,6 +100,7 @@ class Pipeline:
         self.entities = entities or EntityTagger.load()
         identifier()  # language detection's model, loaded now rather than mid-stream
         self.deduper = Deduper(opts.dedupe)
+        self.learner = Learner(opts.learn)
         self._observe = observe
         self._clock = clock
 
@@ -127,7 +141,7 @@ class Pipeline:
         t = self._lap("parse", t)
         if isinstance(story, Rejection):
             return story
-        cleaned = clean_body(story.body, story.content_type, self.opts.clean)
+        cleaned = clean_body(story.body, story.content_type, self.opts.clean, story.source)
         t = self._lap("clean", t)
         if not cleaned.body:
             return Rejection(
@@ -148,8 +162,12 @@ class Pipeline:
         )
         return event, cand
 
-    def decide(self, prepared: Prepared, lookup: Lookup) -> Decision:
-        """The outcome for a prepared candidate, given the index, and the index writes."""
+    def decide(self, prepared: Prepared, lookup: Lookup, load: Load = load_nothing) -> Decision:
+        """The outcome for a prepared candidate, given the index, and the index writes.
+
+        A new story is also where boilerplate is learned: its source's learned lines
+        (`load` reads a source's stored counts) are cut, then its lines counted.
+        """
         started = time.perf_counter()
         now = self._clock()
         event = prepared.event
@@ -171,7 +189,7 @@ class Pipeline:
             outcome = replace(event, emitted_at=utc_iso(now))
         elif verdict.status == "new":
             outcome = replace(
-                event,
+                self._cut_learned(event, load),
                 cluster_id=verdict.cluster_id,
                 emitted_at=utc_iso(now),
                 processing_seconds=event.processing_seconds + time.perf_counter() - started,
@@ -189,6 +207,27 @@ class Pipeline:
                 headline=event.headline,
             )
         return Decision(outcome=outcome, writes=verdict.writes)
+
+    def _cut_learned(self, event: Enriched, load: Load) -> Enriched:
+        """The story without its source's learned boilerplate; entity offsets follow."""
+        allow = self.opts.clean.allow.keys(event.source)
+        stripped = self.learner.observe(event.source, event.body, load, allow)
+        if stripped is None:
+            return event
+        entities = [
+            replace(entity, start=span[0], end=span[1])
+            for entity in event.entities
+            if (span := stripped.offset(entity.start, entity.end)) is not None
+        ]
+        headline = event.headline or ""
+        groups = group_entities(entities, headline, self.entities.linked_ids(headline))
+        return replace(
+            event,
+            body=stripped.body,
+            entities=entities,
+            entity_groups=groups,
+            removed=event.removed + [Removed(text=line, reason="learned") for line in stripped.cut],
+        )
 
     def _lap(self, stage: str, since: float) -> float:
         now = time.perf_counter()
