@@ -59,6 +59,11 @@ def test_pathological_lines_do_not_backtrack(line):
             "Bernama",
         ),
         ("SEOUL \u2014 North Korea fired a missile.", "SEOUL", None),
+        ("GENÈVE (AFP) - La région va investir.", "GENÈVE (AFP)", "AFP"),
+        ("SEVILLA, 22 (EFE) - El equipo ganó.", "SEVILLA, 22 (EFE)", "EFE"),
+        ("MANILA, Sept. 2 - The court ruled.", "MANILA, Sept. 2", None),
+        ("KUALA LUMPUR: Harga minyak naik.", "KUALA LUMPUR", None),
+        ("MÜNCHEN - Die Bahn streikt.", "MÜNCHEN", None),
     ],
 )
 def test_datelines(line, dateline, credit):
@@ -66,6 +71,19 @@ def test_datelines(line, dateline, credit):
     assert m is not None
     assert m.group("dateline") == dateline
     assert m.group("credit") == credit
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "BREAKING: Oil jumps 5% after the attack.",
+        "Jokowi: Ekonomi tumbuh 5 persen.",
+        "The ASEAN summit - held in Jakarta - ended on Monday.",
+        "Harga naik: pedagang mengeluh.",
+    ],
+)
+def test_lines_without_a_dateline(line):
+    assert DATELINE.match(line) is None
 
 
 @pytest.mark.parametrize("line", ["REUTERS", "(AP)", "Sumber: Antara", "Reuters/AFP", "afp."])

@@ -94,13 +94,18 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "en_read_more",
         r"(read (more|also|next)|related( stories| articles?)?|see also|recommended( reading)?"
-        r"|must read|don'?t miss)" + _SEP + _TAIL,
+        r"|must read|don'?t miss|watch|watch video)" + _SEP + _TAIL,
         (
             "Read more: Oil climbs on supply fears",
+            "Watch: Port strike enters second week",
             "RELATED: Storm hits coast",
             "See also - Markets",
         ),
-        ("Read more about the plan in the ministry's report.", "Related companies fell 2%."),
+        (
+            "Read more about the plan in the ministry's report.",
+            "Related companies fell 2%.",
+            "Watch the video to the end, the coach told his players.",
+        ),
     ),
     Rule(
         "en_subscribe",
@@ -124,13 +129,28 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "copyright",
-        r"(©|\(c\)|copyright|hak cipta)\s*.{0,150}|.{0,80}\ball rights reserved\W{0,5}",
+        # A sentence may begin "Copyright ..." or "Hak cipta ...": the notice has ©, a
+        # year, or the words of the notice.
+        r"©.{0,150}|(\(c\)|copyright|hak cipta)\s*(©|\(c\))?\s*(19|20)\d\d\b.{0,150}"
+        r"|(hak cipta|copyright)\W{0,3}(dilindungi|terpelihara|protected)\b.{0,80}"
+        r"|.{0,80}\b(all rights reserved|todos los derechos reservados|tous droits r[ée]serv[ée]s"
+        r"|alle rechte vorbehalten|todos os direitos reservados|tutti i diritti riservati"
+        r"|alle rechten voorbehouden|hak cipta terpelihara)\W{0,5}",
         (
             "© 2024 Reuters. All rights reserved.",
             "Copyright 2024 The Daily Wire",
+            "Copyright (c) 2025 Kabar Harian",
             "Hak Cipta Dilindungi",
+            "Hak Cipta Dilindungi Undang-Undang",
+            "Hak Cipta Terpelihara",
+            "Diario del Sur 2026. Todos los derechos reservados.",
+            "Tutti i diritti riservati",
         ),
-        ("The copyright dispute went to court in May.",),
+        (
+            "The copyright dispute went to court in May.",
+            "Hak cipta lagu itu kini dipegang oleh ahli waris sang pencipta.",
+            "Copyright lawyers said the ruling would be appealed.",
+        ),
     ),
     Rule(
         "es_read_also",
@@ -215,6 +235,108 @@ RULES: tuple[Rule, ...] = (
         ("Ikuti kami di Telegram untuk berita terkini", "Sertai saluran WhatsApp kami"),
         ("Ikuti kami, kata pemimpin itu kepada penyokong.",),
     ),
+    Rule(
+        "listen_to_article",
+        r"(dengarkan (artikel|berita) ini|listen to (this|the) (article|story)"
+        r"|esc[uú]cha(r)? (este|el) art[ií]culo|[ée]couter (cet|l') ?article"
+        r"|ou[çc]a (esta|a) (not[ií]cia|mat[ée]ria)|artikel (vorlesen( lassen)?|anh[öo]ren)"
+        r"|ascolta (l'|questo )?articolo|luister naar (dit|het) artikel)"
+        r"\W{0,5}(\d{1,2} ?min\W{0,3})?",
+        (
+            "Dengarkan artikel ini",
+            "Listen to this article (4 min)",
+            "Écouter cet article",
+            "Ouça esta notícia",
+            "Artikel vorlesen lassen",
+            "Escucha este artículo",
+        ),
+        ("Listen to this article's critics, the minister said, and you will hear doubts.",),
+    ),
+    Rule(
+        "continue_reading",
+        # The "read on" prompt of a page, alone on its line (with the ad label it follows).
+        r"((advertisement|publicidade|publicidad|iklan|anzeige|werbung)\W{1,5})?"
+        r"(continue reading|continue lendo( abaixo)?|story continues below( advertisement)?"
+        r"|lire la suite|lesen sie (hier )?weiter|weiterlesen|sigue leyendo|contin[uú]a leyendo"
+        r"|continua a leggere|lees verder|halaman (selanjutnya|berikutnya)|baca selengkapnya"
+        r"|lanjut baca|gulir ke bawah untuk (melanjutkan|lanjut)( membaca)?)\W{0,5}",
+        (
+            "Continue reading",
+            "Story continues below advertisement",
+            "PUBLICIDADE - CONTINUE LENDO ABAIXO",
+            "Lire la suite",
+            "Lesen Sie hier weiter",
+            "Lees verder",
+            "Halaman selanjutnya",
+            "Iklan - Gulir ke bawah untuk melanjutkan",
+        ),
+        ("Continue reading the fine print, the regulator urged investors.",),
+    ),
+    Rule(
+        "follow_us",
+        r"(ikuti kami di|s[ií]guenos en|suivez-nous sur|folgen sie uns (auf|bei)"
+        r"|siga-nos n[oa]s?|seguici su|segui il nostro canale|volg ons op)\b.{0,60}"
+        r"\b(instagram|x|twitter|facebook|whatsapp|telegram|youtube|tiktok|linkedin|threads"
+        r"|google news)\b.{0,40}",
+        (
+            "Síguenos en Instagram y X",
+            "Suivez-nous sur Instagram",
+            "Folgen Sie uns auf Instagram",
+            "Segui il nostro canale WhatsApp",
+            "Volg ons op Instagram",
+            "Seguici su Facebook",
+        ),
+        ("Volg de aanwijzingen van de politie op, zei de burgemeester.",),
+    ),
+    Rule(
+        "newsletter",
+        r"(schrijf je in|meld je aan|iscriviti|langgan|sign up|subscribe|inscr[ií]bete"
+        r"|inscreva-se)\b.{0,40}\b(nieuwsbrief|newsletter|surat berita|bolet[ií]n)\b.{0,80}"
+        r"|newsletter sign[- ]?up\W{0,3}"
+        r"|get (the latest|our|the best) .{0,40}(delivered to|straight to|in) your inbox\W{0,3}",
+        (
+            "Schrijf je in voor onze nieuwsbrief",
+            "Iscriviti alla newsletter per ricevere le notizie del giorno",
+            "Langgan surat berita kami untuk berita terkini",
+            "Newsletter sign-up",
+            "Get the latest news delivered to your inbox",
+        ),
+        ("Iscriviti entro venerdì per partecipare al concorso, ricorda il comune.",),
+    ),
+    Rule(
+        "id_watch",
+        r"(simak|tonton|saksikan) video\b.{0,80}\b(di bawah|berikut|selengkapnya|youtube|saluran"
+        r"|channel)\b.{0,40}|lihat (foto|video|galeri)\W{0,3}",
+        (
+            "Simak video selengkapnya di bawah ini",
+            "Tonton video penuh di saluran YouTube kami",
+            "Lihat Foto",
+        ),
+        ("Video rekaman kejadian itu diserahkan ke penyidik pada Selasa.",),
+    ),
+    Rule(
+        "id_click_here",
+        r"klik (di ?sini|link ini|tautan ini)\b.{0,80}",
+        ("Klik di sini untuk membaca berita lainnya", "Klik disini"),
+        ("Klik tombol darurat di aplikasi itu jika merasa terancam, kata polisi.",),
+    ),
+    Rule(
+        "originally_published",
+        r"this (article|story) (was )?(originally|first) (published|appeared) (on|in|by) .{1,100}",
+        ("This article was originally published on Harbour Post.",),
+        ("This story first appeared to be a rumour, officials said, until the court ruled.",),
+    ),
+    Rule(
+        "wire_staff_credit",
+        # The wire's staff line at the end of a story.
+        r"((additional )?reporting|writing|editing) by [^;\n]{1,80}"
+        r"(;\s*((additional )?reporting|writing|editing) by [^;\n]{1,80}){0,3}\W{0,3}",
+        (
+            "Reporting by Ananda Teresia; Editing by Kim Coghill",
+            "Writing by Jane Roe",
+        ),
+        ("Reporting on the case has been restricted by a court order.",),
+    ),
 )
 
 _ALT = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(RULES))
@@ -240,14 +362,22 @@ CREDIT_LINE = re.compile(
     rf"(?:\s*[/|,&]\s*(?:{AGENCIES})){{0,4}})\)?\.?",
     re.IGNORECASE,
 )
+# Capitals, Latin-1 included ("GENÈVE", "MÜNCHEN", "BOGOTÁ").
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 DATELINE = re.compile(
+    # Labels that open a line the way a place does, but are not one.
+    r"(?!(?:BREAKING|UPDATE|EXCLUSIVE|WATCH|LIVE|VIDEO|FOTO|PHOTO|NOTE|CATATAN)\b)"
     r"(?P<dateline>"
     # outlet with a domain: "TEMPO.CO, Jakarta -"
     r"[A-Z][\w]{1,30}(?:\.[A-Za-z]{2,4}){1,2},\s+[A-Z][\w .']{1,40}?"
-    # place in capitals, optional date, agency in brackets: "JAKARTA, June 21 (Reuters) -"
-    r"|[A-Z][A-Z .'\-]{1,40}?(?:,\s+[A-Z][a-z]{2,9}\.? \d{1,2})?"
+    # place in capitals, optional date, agency in brackets: "JAKARTA, June 21 (Reuters) -",
+    # "SEVILLA, 22 (EFE) -"
+    rf"|[{_UP}][{_UP} .'\-]{{1,40}}?"
+    r"(?:,\s+(?:[A-Z][a-z]{2,9}\.? \d{1,2}|\d{1,2}(?: [A-Za-z]{3,9}\.?)?))?"
     r"\s+\((?P<credit>[A-Za-z][\w .&]{1,30})\)"
-    # place in capitals, optional outlet: "JAKARTA, KOMPAS.com -", "SEOUL -"
-    r"|[A-Z]{3,}(?:[ .][A-Z]{2,}){0,3}(?:,\s+[\w.]{2,30}(?: [\w.]{2,30}){0,2})?"
-    r")\s+[-\u2013\u2014]{1,2}\s+"
+    # place in capitals, optional outlet or date: "JAKARTA, KOMPAS.com -", "SEOUL -",
+    # "MANILA, Sept. 2 -"
+    rf"|[{_UP}]{{3,}}(?:[ .][{_UP}]{{2,}}){{0,3}}(?:,\s+[\w.]{{1,30}}(?: [\w.]{{1,30}}){{0,2}})?"
+    # then a dash, or a colon ("KUALA LUMPUR: ")
+    r")(?:\s+[-\u2013\u2014]{1,2}\s+|\s*:\s+)"
 )
