@@ -16,7 +16,7 @@ import yaml
 from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
 from workers.pipeline.normalize import fold
-from workers.pipeline.rules import CREDIT_LINE, DATELINE, match_rule
+from workers.pipeline.rules import CREDIT_LINE, DATELINE, match_folded
 from workers.records import Removed
 
 ANY_SOURCE = "*"
@@ -93,7 +93,7 @@ def clean_body(
         if not line:
             continue
         folded = fold(line)
-        rule = None if folded in allow else match_rule(line)
+        rule = None if folded in allow else match_folded(folded)
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))
             continue

@@ -28,4 +28,19 @@ def fold_chars(text: str) -> str:
 
 def fold(text: str) -> str:
     """`fold_chars`, and every run of whitespace made one space."""
-    return " ".join(fold_chars(text).split())
+    text = fold_chars(text)
+    if _single_spaced(text):  # most lines: split and join would cost 4x the rest
+        return text
+    return " ".join(text.split())
+
+
+def _single_spaced(text: str) -> bool:
+    """ASCII with no whitespace but single spaces inside: already what split/join gives."""
+    # Printable ASCII has no whitespace but the space.
+    return (
+        text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    )

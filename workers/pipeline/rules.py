@@ -1,15 +1,18 @@
 """The boilerplate catalogue: whole-line patterns, each with lines it must and must not cut.
 
-Every pattern is matched against a whole line (``fullmatch``), case-insensitively,
-and uses only bounded repeats, so no input can make the regex engine backtrack
-for long. ``examples`` must match; ``keep`` must not: ``tests/unit`` checks both
-for every rule, so adding a rule means adding its evidence.
+Every pattern is matched against a whole line (``fullmatch``), folded (lower case,
+whitespace runs made one space, quotes and dashes straight: so patterns are
+written in lower case), and uses only bounded repeats, so no input can make the
+regex engine backtrack for long. ``examples`` must match; ``keep`` must not:
+``tests/unit`` checks both for every rule, so adding a rule means adding its evidence.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from workers.pipeline.normalize import fold
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,9 @@ RULES: tuple[Rule, ...] = (
         # year, or the words of the notice.
         r"©.{0,150}|(\(c\)|copyright|hak cipta)\s*(©|\(c\))?\s*(19|20)\d\d\b.{0,150}"
         r"|(hak cipta|copyright)\W{0,3}(dilindungi|terpelihara|protected)\b.{0,80}"
-        r"|.{0,80}\b(all rights reserved|todos los derechos reservados|tous droits r[ée]serv[ée]s"
+        # (a short line: the lookahead fails a long one at once, without backtracking)
+        r"|(?=.{0,120}$).{0,80}\b(all rights reserved|todos los derechos reservados"
+        r"|tous droits r[ée]serv[ée]s"
         r"|alle rechte vorbehalten|todos os direitos reservados|tutti i diritti riservati"
         r"|alle rechten voorbehouden|hak cipta terpelihara)\W{0,5}",
         (
@@ -340,16 +345,23 @@ RULES: tuple[Rule, ...] = (
 )
 
 _ALT = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(RULES))
-BOILERPLATE = re.compile(_ALT, re.IGNORECASE)
+# Matched against the folded line (lower case, one space, straight quotes and dashes):
+# no IGNORECASE, which costs a third of the time here.
+BOILERPLATE = re.compile(_ALT)
 _NAMES = {f"r{i}": rule.name for i, rule in enumerate(RULES)}
+
+
+def match_folded(folded: str) -> str | None:
+    """Name of the rule that matches the whole folded line (`normalize.fold`), or None."""
+    m = BOILERPLATE.fullmatch(folded)
+    if m is None or m.lastgroup is None:
+        return None
+    return _NAMES[m.lastgroup]
 
 
 def match_rule(line: str) -> str | None:
     """Name of the rule that matches the whole line, or None."""
-    m = BOILERPLATE.fullmatch(line)
-    if m is None or m.lastgroup is None:
-        return None
-    return _NAMES[m.lastgroup]
+    return match_folded(fold(line))
 
 
 # Wire agencies, for credit lines ("REUTERS", "(AP)") and datelines ("JAKARTA (Reuters) -").
