@@ -120,3 +120,28 @@ def test_a_bad_allow_list_file_is_a_config_error_naming_the_setting(tmp_path):
     settings = Settings.from_env({"NEWSWIRE_ALLOW_LIST": str(path)})
     with pytest.raises(ConfigError, match="NEWSWIRE_ALLOW_LIST"):
         PipelineOptions.from_settings(settings)
+
+
+def test_html_main_text_leaves_div_chrome_out_and_lists_it_as_removed():
+    story = [
+        "Floods closed three main roads in East Jakarta on Monday after the Ciliwung river "
+        "rose almost two metres overnight, the city's disaster agency said.",
+        "About 4,000 residents moved to mosques and schools on higher ground, and the "
+        "governor said the city would pay for repairs to damaged homes.",
+        "Schools in the worst-hit districts will stay closed until Wednesday, officials said.",
+    ]
+    most_read = ["Most read", "Rupiah slips against the dollar", "Five tips for the rainy season"]
+    page = (
+        '<html><body><div class="menu"><a href="/">Home</a> <a href="/n">News</a></div>'
+        '<div class="content"><h1>Floods close roads in Jakarta</h1>'
+        + "".join(f"<p>{p}</p>" for p in story)
+        + '</div><div class="sidebar">'
+        + "".join(f"<div>{line}</div>" for line in most_read)
+        + "</div></body></html>"
+    )
+    cleaned = clean_body(page, "text/html", OPTS)
+    assert all(p in cleaned.body for p in story)
+    assert not any(line in cleaned.body for line in most_read)
+    removed = {r.text for r in cleaned.removed if r.reason == "html"}
+    assert set(most_read) <= removed
+    assert not any(p in removed for p in story)

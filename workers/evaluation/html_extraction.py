@@ -11,10 +11,11 @@ names only. The story's paragraphs are the ground truth.
 
 Each system's text goes through newswire's text cleaning, as a story's would;
 scores are word-level precision, recall and F1 (bags of lowercased words,
-summed over the pages). Beside newswire's own extractor (`workers/pipeline/
-html.py`, the standard library's parser): trafilatura on the same pages. The
-layouts are the team's, so read the figures as a comparison, not as what real
-sites would give.
+summed over the pages). Systems: newswire as it runs (`workers/pipeline/html.py`:
+trafilatura, falling back to the blocks outside chrome); the standard library
+block extractor alone (newswire's extractor before trafilatura, now its
+fallback); trafilatura alone. The layouts are the team's, so read the figures
+as a comparison, not as what real sites would give.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
+import trafilatura
 
 from workers.evaluation.dedupe_corpus import load_pool
 from workers.pipeline.clean import CleanOptions, clean_body
+from workers.pipeline.html import html_blocks
 from workers.pipeline.tagger import TOKEN
 
 SEED = 11
@@ -157,9 +160,11 @@ def newswire(page: str) -> str:
     return clean_body(page, "text/html", CleanOptions()).body
 
 
-def with_trafilatura(page: str) -> str:
-    import trafilatura
+def blocks_only(page: str) -> str:
+    return clean_body(html_blocks(page).text, "text/plain", CleanOptions()).body
 
+
+def with_trafilatura(page: str) -> str:
     text = trafilatura.extract(page, include_comments=False, include_tables=True) or ""
     return clean_body(text, "text/plain", CleanOptions()).body
 
@@ -170,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = parser.parse_args(argv)
     data = pages(args.pages)
-    results = {"newswire": score(newswire, data), "trafilatura": score(with_trafilatura, data)}
+    systems = {"newswire": newswire, "blocks": blocks_only, "trafilatura": with_trafilatura}
+    results = {name: score(system, data) for name, system in systems.items()}
     print(f"\nHTML main text on {len(data)} generated pages (10 layouts): word precision recall F1")
     for name, r in results.items():
         print(

@@ -1,15 +1,29 @@
-"""HTML bodies to plain text: one line per block, page chrome reported as removed.
+"""HTML bodies to plain text: the page's main text, and the rest reported as removed.
 
-A first version on the standard library's forgiving parser (broken markup never
-raises); the issue on cleaning measures real main-text extractors against it.
+trafilatura finds the main text (measured against this module's own block
+extractor on generated pages: word F1 0.978 against 0.876, `make eval`). The
+standard library's forgiving parser splits the page into blocks: the blocks
+not in the main text are listed in `removed` (reason ``html``), and when
+trafilatura finds no main text (a fragment, a page of a few lines) the blocks
+outside page chrome (nav, footer, ...) are the text.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import trafilatura
+
+from workers.pipeline.normalize import fold
 from workers.records import Removed
+
+# trafilatura logs every page it finds too short or unparsable: the fallback covers those.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+# A block shorter than this is removed unless it is a whole line of the main text
+# (as a substring, "Home" would be found in any story that says "home").
+SHORT_BLOCK = 40
 
 # Elements whose text is never story text.
 SKIP = frozenset(
@@ -100,8 +114,8 @@ class _Extractor(HTMLParser):
         self._break()
 
 
-def html_to_text(markup: str) -> HtmlText:
-    """Extract block text; chrome (nav, footer, ...) goes to `removed` with reason html."""
+def html_blocks(markup: str) -> HtmlText:
+    """Block text by the standard library's parser; chrome (nav, footer, ...) as removed."""
     parser = _Extractor()
     parser.feed(markup)
     parser.close()
@@ -109,3 +123,21 @@ def html_to_text(markup: str) -> HtmlText:
         text="\n".join(parser.lines),
         removed=[Removed(text=c, reason="html") for c in parser.chrome],
     )
+
+
+def html_to_text(markup: str) -> HtmlText:
+    """The main text (trafilatura, or the blocks outside chrome); every other block removed."""
+    blocks = html_blocks(markup)
+    main = trafilatura.extract(markup, include_comments=False, include_tables=True)
+    if not main:
+        return blocks
+    lines = {fold(line) for line in main.split("\n")}
+    text = fold(main)
+    removed = [
+        Removed(text=block, reason="html")
+        for block in blocks.text.split("\n") + [r.text for r in blocks.removed]
+        if block
+        and (folded := fold(block)) not in lines
+        and (len(folded) < SHORT_BLOCK or folded not in text)
+    ]
+    return HtmlText(text=main, removed=removed)
