@@ -29,7 +29,8 @@ def body(rng: random.Random, ad: bool = True) -> str:
     return "\n".join(lines)
 
 
-def test_a_line_is_learned_after_min_stories_distinct_stories():
+def test_a_line_is_learned_after_min_stories_distinct_stories(caplog):
+    caplog.set_level("INFO", logger="workers.pipeline.boilerplate")
     rng = random.Random(1)
     learner = Learner(LearnOptions(min_stories=20))
     cuts = [learner.observe("kabar", body(rng), load_nothing) for _ in range(25)]
@@ -37,6 +38,9 @@ def test_a_line_is_learned_after_min_stories_distinct_stories():
     assert all(cut is not None and cut.cut == [AD] for cut in cuts[20:])
     assert AD not in cuts[-1].body
     assert learner.observe("warta", body(rng), load_nothing) is None  # another source's own
+    assert [r.getMessage() for r in caplog.records] == [
+        f"learned boilerplate of kabar: {AD!r} (cut from its next stories)"
+    ]
 
 
 def test_learning_is_off_at_zero_and_without_a_source():

@@ -17,6 +17,7 @@ them in a Faust table, so they survive restarts). `min_stories` 0 turns learning
 from __future__ import annotations
 
 import hashlib
+import logging
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workers.pipeline.normalize import fold
+
+log = logging.getLogger(__name__)
 
 # One tracked line: hash of the folded line, stories it was seen in, the number
 # (in the source's own count) of the last story it was seen in.
@@ -64,9 +67,10 @@ class SourceLines:
             and self.stories - entry[1] < opts.window
         )
 
-    def count(self, keys: set[int], opts: LearnOptions) -> None:
-        """Count one story's distinct lines."""
+    def count(self, keys: set[int], opts: LearnOptions) -> list[int]:
+        """Count one story's distinct lines; return those that reach `min_stories` now."""
         self.stories += 1
+        reached = []
         for key in keys:
             entry = self.lines.get(key)
             if entry is None:
@@ -74,8 +78,11 @@ class SourceLines:
             else:
                 entry[0] += 1
                 entry[1] = self.stories
+                if entry[0] == opts.min_stories:
+                    reached.append(key)
         if len(self.lines) > 2 * opts.max_lines:
             self._trim(opts)
+        return reached
 
     def _trim(self, opts: LearnOptions) -> None:
         """Keep the `max_lines` lines seen in most stories (then most recently), in the window."""
@@ -171,11 +178,13 @@ class Learner:
             i for i, key in enumerate(keys) if state.learned(key, self.opts) and key not in allow
         ]
         counted = {
-            key
+            key: line
             for key, line in zip(keys, lines, strict=False)
             if len(line.strip()) >= self.opts.min_chars
         }
-        state.count(counted, self.opts)
+        for key in state.count(set(counted), self.opts):
+            line = counted[key]
+            log.info("learned boilerplate of %s: %r (cut from its next stories)", source, line)
         self._unsaved[source] = state
         if not cut or len(cut) == len(lines):
             return None
