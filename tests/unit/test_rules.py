@@ -1,9 +1,11 @@
 """Every boilerplate rule cuts its examples and keeps its counter-examples."""
 
+import re
 import time
 
 import pytest
 
+from workers.pipeline.normalize import fold
 from workers.pipeline.rules import CREDIT_LINE, DATELINE, RULES, match_rule
 
 CASES = [(rule.name, line) for rule in RULES for line in rule.examples]
@@ -94,3 +96,14 @@ def test_credit_lines(line):
 @pytest.mark.parametrize("line", ["Reuters reported the deal on Monday.", "APPLE"])
 def test_sentences_are_not_credit_lines(line):
     assert CREDIT_LINE.fullmatch(line) is None
+
+
+def test_trying_only_the_rules_a_line_opening_allows_changes_no_answer():
+    everything = re.compile("|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(RULES)))
+    lines = [line for rule in RULES for line in (*rule.examples, *rule.keep)]
+    lines += [f"{lead}{line}" for line in lines for lead in ("- ", "(", "© ", "* ", "1 ")]
+    for line in lines:
+        folded = fold(line)
+        m = everything.fullmatch(folded)
+        expected = RULES[int(m.lastgroup[1:])].name if m and m.lastgroup else None
+        assert match_rule(line) == expected, line

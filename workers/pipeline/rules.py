@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import regex
+
 from workers.pipeline.normalize import fold
 
 
@@ -344,16 +346,36 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-_ALT = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(RULES))
 # Matched against the folded line (lower case, one space, straight quotes and dashes):
-# no IGNORECASE, which costs a third of the time here.
-BOILERPLATE = re.compile(_ALT)
+# no IGNORECASE, which costs a third of the time here. A line is tried only against
+# the rules its first two characters leave possible (the `regex` module's partial
+# match tells which): most lines open as no rule can, and trying all 30-odd
+# alternatives on every line was most of the cleaning time.
+_PARTIAL = [regex.compile(rule.pattern) for rule in RULES]
 _NAMES = {f"r{i}": rule.name for i, rule in enumerate(RULES)}
+_BY_PREFIX: dict[str, re.Pattern[str] | None] = {}
+_BY_RULES: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+_MAX_PREFIXES = 20_000  # two-character openings remembered (then looked up each time)
+
+
+def _alternation(prefix: str) -> re.Pattern[str] | None:
+    """The rules a line opening with `prefix` can match, as one pattern (None: none can)."""
+    found = _BY_PREFIX.get(prefix)
+    if found is not None or prefix in _BY_PREFIX:
+        return found
+    viable = tuple(i for i, rx in enumerate(_PARTIAL) if rx.fullmatch(prefix, partial=True))
+    if viable not in _BY_RULES:
+        alt = "|".join(f"(?P<r{i}>{RULES[i].pattern})" for i in viable)
+        _BY_RULES[viable] = re.compile(alt) if alt else None
+    if len(_BY_PREFIX) < _MAX_PREFIXES:
+        _BY_PREFIX[prefix] = _BY_RULES[viable]
+    return _BY_RULES[viable]
 
 
 def match_folded(folded: str) -> str | None:
     """Name of the rule that matches the whole folded line (`normalize.fold`), or None."""
-    m = BOILERPLATE.fullmatch(folded)
+    pattern = _alternation(folded[:2])
+    m = pattern.fullmatch(folded) if pattern is not None else None
     if m is None or m.lastgroup is None:
         return None
     return _NAMES[m.lastgroup]
