@@ -39,7 +39,7 @@ class LearnOptions:
     min_stories: int = 20  # distinct stories of a source a line must recur in
     window: int = 2_000  # ... the last of them within the source's last `window` stories
     max_lines: int = 1_000  # line counts kept per source
-    max_sources: int = 500  # sources kept in memory (the rest are loaded when needed)
+    max_sources: int = 100  # sources kept in memory (the rest are loaded when needed)
     min_chars: int = 3  # shorter folded lines are never learned ("-", "*")
     max_lines_per_story: int = 200  # lines of one story counted (a body can be huge)
 
