@@ -29,8 +29,9 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from aiokafka.errors import IllegalStateError
 from faust import StreamT, Table
-from faust.types import EventT, Message
+from faust.types import TP, ConsumerT, EventT, Message
 
 from workers.app import Wiring
 from workers.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
@@ -193,13 +194,14 @@ def register_agents(
         watch.keep_only(mine)
         stalled = 0
         for tp in mine:
-            done = committed.get(tp)
-            highwater = consumer.highwater(tp)
-            if highwater is None:
+            offsets = await _offsets(consumer, tp)
+            if offsets is None:
                 continue
+            highwater, position = offsets
+            done = committed.get(tp)
             # Committed by this process, or at least read: after a restart an idle,
             # caught-up partition has no commit of ours but its position is at the end.
-            read = max(await consumer.position(tp) or 0, done + 1 if done is not None else 0)
+            read = max(position or 0, done + 1 if done is not None else 0)
             lag = max(highwater - read, 0)
             metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
             idle = watch.observe(tp, read, lag, time.monotonic())
@@ -219,6 +221,21 @@ def register_agents(
                 os.kill(os.getpid(), signal.SIGTERM)
                 break
         metrics.stalled.set(stalled)
+
+
+async def _offsets(consumer: ConsumerT, tp: TP) -> tuple[int, int | None] | None:
+    """A partition's high-water mark and read position; None if it has none yet, or if a
+    rebalance took it away while the timer looked (aiokafka asserts on an unassigned
+    partition, and an exception in a Faust timer crashes the worker)."""
+    try:
+        if tp not in consumer.assignment():
+            return None
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            return None
+        return highwater, await consumer.position(tp)
+    except (AssertionError, IllegalStateError):
+        return None
 
 
 def _record(
