@@ -181,15 +181,17 @@ class Pipeline:
             )
             cand = Candidate(event.fingerprint, sig)
             verdict = self.deduper.decide(lookup, event.id, prepared.origin_ref, cand, now)
-        self._lap("dedupe", started)
+        decided = self._lap("dedupe", started)
         outcome: Outcome | None
         if verdict.status == "replay":
             outcome = None
         elif isinstance(event, DeadLetter):
             outcome = replace(event, emitted_at=utc_iso(now))
         elif verdict.status == "new":
+            learned = self._cut_learned(event, load)
+            self._lap("learn", decided)
             outcome = replace(
-                self._cut_learned(event, load),
+                learned,
                 cluster_id=verdict.cluster_id,
                 emitted_at=utc_iso(now),
                 processing_seconds=event.processing_seconds + time.perf_counter() - started,
