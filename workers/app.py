@@ -130,25 +130,22 @@ def create_app(settings: Settings) -> Wiring:
             name, key_type=bytes, value_type=bytes, partitions=partitions, internal=internal
         )
 
+    def table(name: str, **configs: object) -> faust.Table:
+        """A bytes-to-bytes table on RocksDB, in the decision partition."""
+        return app.Table(
+            name,
+            default=None,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=DECIDE_PARTITIONS,
+            options=dict(ROCKSDB_OPTIONS),  # a copy: Faust's store pops keys from it
+            extra_topic_configs=configs or None,
+        )
+
     retention_ms = int(settings.dedupe_retention_hours * 3600 * 1000)
-    index = app.Table(
-        INDEX_TABLE,
-        default=None,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=DECIDE_PARTITIONS,
-        options=dict(ROCKSDB_OPTIONS),  # a copy: Faust's store pops keys from it
-        # The changelog forgets entries past retention too, so recovery stays bounded.
-        extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": retention_ms},
-    )
-    learned = app.Table(
-        LEARNED_TABLE,
-        default=None,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=DECIDE_PARTITIONS,
-        options=dict(ROCKSDB_OPTIONS),
-    )
+    # The index's changelog forgets entries past retention too, so recovery stays bounded.
+    index = table(INDEX_TABLE, **{"cleanup.policy": "compact,delete", "retention.ms": retention_ms})
+    learned = table(LEARNED_TABLE)
     return Wiring(
         app=app,
         raw=topic(topics.raw),

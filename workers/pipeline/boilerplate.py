@@ -146,8 +146,10 @@ class Learner:
         self._unsaved: dict[str, SourceLines] = {}  # changed since `take_changed`
 
     def forget(self) -> None:
-        """Drop the sources in memory (the stored ones may have changed elsewhere)."""
+        """Drop the sources in memory, saved or not: the stored ones may have changed
+        elsewhere (another worker held the table), and are read back when needed."""
         self._sources.clear()
+        self._unsaved.clear()
 
     def _get(self, source: str, load: Load) -> SourceLines:
         state = self._sources.get(source) or self._unsaved.get(source)
