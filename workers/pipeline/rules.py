@@ -40,8 +40,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "id_read_also",
-        r"(baca( juga)?|simak( juga)?|lihat juga|baca selengkapnya|artikel terkait)" + _SEP + _TAIL,
-        ("Baca juga: Harga Minyak Naik Lagi", "BACA JUGA - Banjir di Bekasi", "Simak juga: video"),
+        r"(baca( juga)?|simak( juga)?|lihat juga|tonton juga|saksikan juga|baca selengkapnya"
+        r"|artikel terkait|berita terkait)" + _SEP + _TAIL,
+        (
+            "Baca juga: Harga Minyak Naik Lagi",
+            "BACA JUGA - Banjir di Bekasi",
+            "Simak juga: video",
+            "Tonton juga: Banjir di Bekasi",
+        ),
         ("Baca juga laporan lengkapnya besok, kata dia.", "Bacaan itu populer."),
     ),
     Rule(
@@ -128,9 +134,28 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "photo_credit",
-        r"\(?(foto|photo|image|picture|gambar|fotografía|bild)\s*:\s*[^\n]{1,150}",
-        ("Photo: Reuters/John Doe", "(Foto: ANTARA/Rivan Awal)", "FOTO: Dok. Humas"),
-        ("Photographers gathered outside the court on Monday.",),
+        r"\(?((sumber|kredit) (foto|gambar)|(image|photo|picture) (credit|source|courtesy)s?"
+        r"|cr[ée]dit(o)? (photo|da foto|de la foto|fotogr[aá]fico)|bildquelle|bildnachweis"
+        r"|foto|photo|image|picture|gambar|fotografía|bild|beeld|imagen|imagem)"
+        r"\s*:\s*[^\n]{1,150}"
+        # an archive or illustration label alone
+        r"|\(?(file photo|foto (arsip|dok(umentasi)?|ilustrasi)|foto de archivo|photo d'archives"
+        r"|archivfoto|foto di repertorio|archieffoto|foto de arquivo)\)?\W{0,3}",
+        (
+            "Photo: Reuters/John Doe",
+            "(Foto: ANTARA/Rivan Awal)",
+            "FOTO: Dok. Humas",
+            "Image credit: AFP",
+            "Sumber foto: Humas Polda",
+            "Crédit photo : AFP",
+            "Bildquelle: dpa",
+            "Beeld: ANP",
+            "Foto di repertorio",
+        ),
+        (
+            "Photographers gathered outside the court on Monday.",
+            "Foto-foto banjir itu beredar luas di media sosial.",
+        ),
     ),
     Rule(
         "copyright",
@@ -161,8 +186,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "es_read_also",
-        r"(lee también|lea también|te puede interesar|relacionado|más información)" + _SEP + _TAIL,
-        ("Lee también: El peso cae frente al dólar", "Te puede interesar - Elecciones"),
+        r"(lee también|lea también|te puede interesar|relacionado|más información"
+        r"|noticias? relacionadas?)" + _SEP + _TAIL,
+        (
+            "Lee también: El peso cae frente al dólar",
+            "Te puede interesar - Elecciones",
+            "Noticia relacionada: Sube el paro",
+        ),
     ),
     Rule(
         "fr_read_also",
@@ -171,8 +201,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "de_read_also",
-        r"(lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant)" + _SEP + _TAIL,
-        ("Lesen Sie auch: Die Bahn streikt", "Mehr zum Thema - Energie"),
+        r"(lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant"
+        r"|das k[öo]nnte sie auch interessieren)" + _SEP + _TAIL,
+        (
+            "Lesen Sie auch: Die Bahn streikt",
+            "Mehr zum Thema - Energie",
+            "Das könnte Sie auch interessieren: Streik bei der Bahn",
+        ),
     ),
     Rule(
         "pt_read_also",
@@ -187,8 +222,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "nl_read_also",
-        r"(lees ook|lees meer|zie ook|meer over dit onderwerp)" + _SEP + _TAIL,
-        ("Lees ook: Kabinet valt over migratie", "Zie ook - Beurs"),
+        r"(lees ook|lees meer|zie ook|bekijk ook|meer over dit onderwerp)" + _SEP + _TAIL,
+        ("Lees ook: Kabinet valt over migratie", "Zie ook - Beurs", "Bekijk ook: Files op de A12"),
         ("Lees ook het rapport, zei de minister.",),
     ),
     Rule(
@@ -299,7 +334,7 @@ RULES: tuple[Rule, ...] = (
         "newsletter",
         r"(schrijf je in|meld je aan|iscriviti|langgan|sign up|subscribe|inscr[ií]bete"
         r"|inscreva-se)\b.{0,40}\b(nieuwsbrief|newsletter|surat berita|bolet[ií]n)\b.{0,80}"
-        r"|newsletter sign[- ]?up\W{0,3}"
+        r"|newsletter sign[- ]?up\W{0,3}|(want|get) more (stories|news) like this\W{0,3}.{0,60}"
         r"|get (the latest|our|the best) .{0,40}(delivered to|straight to|in) your inbox\W{0,3}",
         (
             "Schrijf je in voor onze nieuwsbrief",
@@ -307,6 +342,7 @@ RULES: tuple[Rule, ...] = (
             "Langgan surat berita kami untuk berita terkini",
             "Newsletter sign-up",
             "Get the latest news delivered to your inbox",
+            "Want more stories like this? Sign up here.",
         ),
         ("Iscriviti entro venerdì per partecipare al concorso, ricorda il comune.",),
     ),
@@ -329,9 +365,79 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "originally_published",
-        r"this (article|story) (was )?(originally|first) (published|appeared) (on|in|by) .{1,100}",
-        ("This article was originally published on Harbour Post.",),
-        ("This story first appeared to be a rumour, officials said, until the court ruled.",),
+        # The syndication note: where the story appeared first.
+        r"this (article|story) (was )?(originally|first) (published|appeared) (on|in|by) .{1,100}"
+        r"|(berita|artikel) ini (telah )?(tayang|terbit|dimuat|diterbitkan) (di|pada|oleh) .{1,200}"
+        r"|(este|esta) (art[ií]culo|nota) (fue|se) publicad[oa] (originalmente |primero )?en"
+        r" .{1,100}"
+        r"|cet article a (d'abord |initialement )?[ée]t[ée] publi[ée] .{1,100}"
+        r"|dieser (artikel|beitrag) erschien (zuerst|urspr[üu]nglich) .{1,100}"
+        r"|este artigo foi (originalmente )?publicado (em|no|na|pel[oa]) .{1,100}"
+        r"|questo articolo [èe] stato pubblicato .{1,100}"
+        r"|dit artikel verscheen (eerder|eerst|oorspronkelijk) .{1,100}",
+        (
+            "This article was originally published on Harbour Post.",
+            'Berita ini telah tayang di Kabar.com dengan judul "Harga Naik"',
+            "Dieser Artikel erschien zuerst bei der Rheinbote.",
+        ),
+        (
+            "This story first appeared to be a rumour, officials said, until the court ruled.",
+            "Berita itu tayang pada Senin, kata juru bicara.",
+        ),
+    ),
+    Rule(
+        "sponsored",
+        r"\W{0,3}((sponsored|paid|partner|promoted) (content|post|story|article)( by .{1,60})?"
+        r"|konten (bersponsor|berbayar|kerja sama)|contenido (patrocinado|promocionado)"
+        r"|contenu (sponsoris[ée]|partenaire)|conte[úu]do (patrocinado|de marca)"
+        r"|(articolo|contenuto) sponsorizzato|gesponsorde (inhoud|content)"
+        r"|gesponsert(er)? (inhalt|beitrag))\W{0,3}",
+        (
+            "Sponsored content",
+            "Paid post by Acme Bank",
+            "Konten bersponsor",
+            "Contenu sponsorisé",
+            "Articolo sponsorizzato",
+            "Gesponsorde inhoud",
+        ),
+        ("Sponsored content on social media is now regulated, the minister said.",),
+    ),
+    Rule(
+        "widget_heading",
+        # The heading of a most-read, trending or latest-news box, alone or with one item.
+        r"(trending( now)?|most (read|popular|viewed|shared)|popular now|top stories"
+        r"|latest (news|stories|videos)|our latest videos|editor'?s picks?|terpopuler"
+        r"|berita (terpopuler|terkini|populer|pilihan)|paling banyak dibaca|video terbaru"
+        r"|lo m[aá]s le[ií]do|[úu]ltimas noticias|[úu]ltimos v[ií]deos|les plus lus"
+        r"|nos derni[èe]res vid[ée]os|derni[èe]res (infos|actualit[ée]s)|meistgelesen"
+        r"|neueste videos|mais lidas|[úu]ltimas not[ií]cias|i pi[uù] letti|le ultime notizie"
+        r"|ultimi video|meest gelezen|laatste nieuws|laatste video'?s)"
+        r"(" + _SEP + _TAIL + r"|\W{0,3})",
+        (
+            "Trending now",
+            "Most read: Oil slips again",
+            "Berita Terpopuler",
+            "Lo más leído",
+            "Nos dernières vidéos",
+            "Meistgelesen",
+            "Le ultime notizie: Borsa in rialzo",
+            "Meest gelezen",
+        ),
+        ("Most read newspapers lost readers in 2025, the survey found.",),
+    ),
+    Rule(
+        "back_to_top",
+        r"(back to (top|home(page)?)|zur startseite|zur[üu]ck (nach oben|zur startseite)"
+        r"|kembali ke (atas|beranda)|volver (arriba|al inicio)|retour (en haut|[àa] l'accueil)"
+        r"|voltar (ao topo|ao in[ií]cio)|torna (su|alla home)|terug naar (boven|home))\W{0,3}",
+        ("Back to top", "Zur Startseite", "Kembali ke atas", "Terug naar boven"),
+        ("Back to top form, the striker scored twice on Sunday.",),
+    ),
+    Rule(
+        "id_dont_miss",
+        r"jangan (lewatkan|sampai ketinggalan) (berita|artikel|informasi|video|update)\b.{0,100}",
+        ("Jangan lewatkan berita menarik lainnya hanya di sini",),
+        ("Jangan lewatkan kesempatan ini, kata menteri kepada para petani.",),
     ),
     Rule(
         "wire_staff_credit",
