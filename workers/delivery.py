@@ -78,12 +78,14 @@ async def _send(send: Send) -> object:
 class InFlight:
     """Events whose messages are not yet acknowledged by the broker, sent as one batch.
 
-    `add` is called by the agent, and `flush_periodically` runs beside it (a task
-    of the agent's, not a Faust timer: timers stop as soon as the worker begins to
-    stop, and Faust then waits for these very events to be acknowledged); flushes
-    run one at a time and in order. After delivery each event's `done` callback runs (with the
-    batch's last event as Faust's current event, so table writes find their
-    partition), then `after`, then the events are acknowledged to Faust.
+    A batch is sent when it is full, when the stream has no event waiting, or after
+    BATCH_WAIT_SECONDS. `add` is called by the agent, and `flush_periodically` runs
+    beside it (a task of the agent's, not a Faust timer: timers stop as soon as the
+    worker begins to stop, and Faust then waits for these very events to be
+    acknowledged); flushes run one at a time and in order. After delivery each
+    event's `done` callback runs (with the batch's last event as Faust's current
+    event, so table writes find their partition), then `after`, then the events are
+    acknowledged to Faust.
     """
 
     def __init__(
@@ -105,7 +107,9 @@ class InFlight:
         self.events.append(event)
         self.sends.extend(sends)
         self.done.extend(done)
-        if len(self.events) >= BATCH:
+        # Nothing more waiting: send now rather than hold a lone event for the batch
+        # window (latency at low load); under a backlog the batch fills first.
+        if len(self.events) >= BATCH or self.stream.channel.empty():
             await self.flush()
 
     async def flush_periodically(self) -> None:
