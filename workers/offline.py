@@ -12,6 +12,8 @@ from workers.pipeline.dedupe import MemoryIndex
 from workers.pipeline.watch import Watch, alerts_for
 from workers.records import Enriched, Origin, dumps
 
+SAVE_EVERY = 1000  # lines between saves of the learned-boilerplate counts
+
 
 def process_lines(
     lines: Iterable[bytes],
@@ -23,19 +25,25 @@ def process_lines(
 ) -> Counter[str]:
     """Write one outcome per non-blank input line, in order; return counts by kind.
 
-    The dedupe index lives for the whole run, so a later copy of a story is caught.
+    The dedupe index and the learned boilerplate live for the whole run, so a later
+    copy of a story is caught and an outlet's recurring line is learned.
     Enriched stories that `watches` match give alerts, written to `alerts`.
     """
     opts = pipeline.opts.dedupe
     index = MemoryIndex(opts.max_entries * (1 + opts.near.bands))  # a story and its buckets
+    # Learned-boilerplate counts of sources out of the learner's memory, serialised
+    # (a few KB a source), as the worker keeps them in its table.
+    learned: dict[str, bytes] = {}
     counts: Counter[str] = Counter()
     for number, line in enumerate(lines, 1):
         line = line.rstrip(b"\r\n")
         if not line.strip():
             continue
         prepared = pipeline.prepare(line, None, Origin(source, 0, number, time.time()))
-        decision = pipeline.decide(prepared, index.get)
+        decision = pipeline.decide(prepared, index.get, learned.get)
         index.apply(decision.writes)
+        if number % SAVE_EVERY == 0:
+            learned.update(pipeline.learner.take_changed())
         if decision.outcome is not None:  # a replay needs a repeated origin: never offline
             out.write(dumps(decision.outcome) + b"\n")
             counts[decision.outcome.kind] += 1

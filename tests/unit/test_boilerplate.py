@@ -1,9 +1,11 @@
 """Learned boilerplate: a source's recurring line is cut once seen in enough distinct stories."""
 
+import io
 import random
 
 import orjson
 
+from workers import offline
 from workers.pipeline.boilerplate import Learner, LearnOptions, SourceLines, line_key, load_nothing
 from workers.pipeline.clean import AllowList
 from workers.pipeline.core import Pipeline, PipelineOptions
@@ -142,3 +144,19 @@ def test_a_republished_story_is_never_learned():
     *copies_out, event = run(pipeline, [*copies, later])
     assert [o.kind for o in copies_out] == ["enriched"] + ["duplicate"] * 29
     assert first_line in event.body and event.removed == []
+
+
+def test_newswire_process_learns_across_sources_beyond_memory(monkeypatch):
+    monkeypatch.setattr(offline, "SAVE_EVERY", 1)
+    rng = random.Random(10)
+    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=3, max_sources=1)))
+    lines = [
+        orjson.dumps({"id": f"{source}{n}", "source": source, "body": body(rng)})
+        for n in range(5)
+        for source in ("kabar", "warta")  # each evicts the other from memory
+    ]
+    out = io.BytesIO()
+    offline.process_lines(lines, out, pipeline)
+    events = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    cut = [AD not in e["body"] for e in events]
+    assert cut == [False] * 6 + [True] * 4
