@@ -28,6 +28,8 @@ from typing import Any
 import orjson
 import yaml
 
+from workers.evaluation.language import malay_paragraphs
+
 SEED = 20261130
 STORIES_PER_OUTLET = 15
 MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.")
@@ -69,8 +71,7 @@ def sentences() -> dict[str, list[str]]:
         for row in map(orjson.loads, f):
             if 60 <= len(row["text"]) <= 300 and row["text"][-1] in ".\"'":
                 found[row["lang"]].append(row["text"])
-    malay = (_data() / "malay_paragraphs.txt").read_text(encoding="utf-8").splitlines()
-    found["ms"] += [line for line in malay if line and not line.startswith("#")]
+    found["ms"] += malay_paragraphs()
     return found
 
 

@@ -28,10 +28,15 @@ MIN_WORDS = 8
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
+def malay_paragraphs() -> list[str]:
+    """The Malay paragraphs the team wrote (no public Malay set was at hand)."""
+    lines = (DATA / "malay_paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
 def paragraphs() -> list[tuple[str, str]]:
     """(language, paragraph) pairs."""
-    malay = (DATA / "malay_paragraphs.txt").read_text(encoding="utf-8").splitlines()
-    out = [("ms", line) for line in malay if line.strip() and not line.startswith("#")]
+    out = [("ms", paragraph) for paragraph in malay_paragraphs()]
     for language, path in DEV.items():
         for document in read_conll(path):
             for piece in _SENTENCE.split(text_of(document)[0]):
