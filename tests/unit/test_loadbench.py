@@ -24,3 +24,12 @@ def test_run_rate_and_latency_from_timestamps():
     assert round(latency["p50"]) == 20 and round(latency["max"]) == 500
     assert latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
     assert Run(sent=0).latency_ms() == {} and Run(sent=0).sps == 0.0
+
+
+def test_first_latency_is_of_the_first_message_produced():
+    run = Run(sent=3)
+    run.produced = {"raw:1:0": 10.0, "raw:0:0": 9.0, "raw:0:1": 11.0}
+    run.outcomes = {"raw:1:0": 10.1, "raw:0:0": 9.4, "raw:0:1": 11.2}
+    assert round(run.first_latency_ms()) == 400
+    run.outcomes.pop("raw:0:0")
+    assert run.first_latency_ms() == 0.0 and Run(sent=0).first_latency_ms() == 0.0
