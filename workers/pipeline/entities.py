@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 
 import orjson
 
@@ -53,6 +54,10 @@ class Gazetteer:
                     self._by_first.setdefault(tokens[0], []).append((tokens, canonical))
         for options in self._by_first.values():
             options.sort(key=lambda option: -len(option[0]))
+        # One-word aliases: most runs are one word, and this is their only possible match.
+        self._one_word = {
+            t[0]: c for t, c in chain.from_iterable(self._by_first.values()) if len(t) == 1
+        }
 
     @staticmethod
     @cache
@@ -66,6 +71,9 @@ class Gazetteer:
 
     def matches(self, words: list[str]) -> list[tuple[int, int, Canonical]]:
         """Longest names first, left to right, as token spans (start, end, entity)."""
+        if len(words) == 1:
+            canonical = self._one_word.get(words[0])
+            return [] if canonical is None else [(0, 1, canonical)]
         found = []
         i, n = 0, len(words)
         while i < n:

@@ -31,6 +31,8 @@ _REST = r"\w*(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*"
 # Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
 # possessive "'s", which is its own token as in the training sets.
 TOKEN = re.compile(rf"\w{_REST}|[^\w\s]")
+# The first two tokens from a position (whitespace is all that lies between tokens).
+TWO_TOKENS = re.compile(rf"\s*(\w{_REST}|[^\w\s])?\s*(\w{_REST}|[^\w\s])?")
 CONNECTORS = "of|de|van|von|der|den|bin|binti|bt|al|dan|and|for|the|la|le|del|da|dos|du"
 _CAP_WORD = rf"[{CAPITALS}]{_REST}"
 _SEPARATOR = rf"[ \t]+(?:(?:{CONNECTORS})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \t]*"
@@ -87,26 +89,28 @@ class Run(NamedTuple):
 
 def runs_of(text: str, openers: frozenset[str]) -> Iterator[Run]:
     """The runs of candidate words in `text`, in order."""
+    findall, two_after = TOKEN.findall, TWO_TOKENS.match
     for m in RUN.finditer(text):
         start, end = m.span()
         run = m.group()
         if run.isalnum():
             tokens, spans = [run], [(start, end)]
         else:
-            tokens = TOKEN.findall(run)
+            tokens = findall(run)
             spans, at = [], start
             for token in tokens:
                 at = text.find(token, at)
                 spans.append((at, at + len(token)))
                 at += len(token)
-        left = text[start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0 : start]
-        before = TOKEN.findall(left[left.rfind("\n") + 1 :])[-3:]
-        right = text[end : end + CONTEXT_CHARS]
-        cut = right.find("\n")
-        after = TOKEN.findall(right if cut < 0 else right[:cut])[:2]
+        # Context stops at the line's edge: regex positions instead of slices of the text.
+        lo = start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0
+        before = findall(text, text.rfind("\n", lo, start) + 1 or lo, start)[-3:]
+        stop = text.find("\n", end, end + CONTEXT_CHARS)
+        stop = stop if stop >= 0 else end + CONTEXT_CHARS
+        after = [word for word in two_after(text, end, stop).groups() if word]
         if len(after) < 2:
             after += [BOUNDARY] * (2 - len(after))
-        if before and before[-1].lower() in openers and left.endswith(before[-1] + " "):
+        if before and before[-1].lower() in openers and text.endswith(before[-1] + " ", lo, start):
             opener = before.pop()
             at = start - len(opener) - 1
             tokens, spans = [opener, *tokens], [(at, at + len(opener)), *spans]
@@ -145,14 +149,18 @@ def place_keys(run: Run, known: list[str]) -> list[tuple[str, ...]]:
     """The PLACE templates of each word of a run: where it sits, whether the run opens a
     sentence, its neighbours as pairs, and `known`, where it sits in a gazetteer name
     ("B-LOCATION", "I-..." or "")."""
-    words = [run.before[-1], *run.words, run.after[0]]
-    lowers = [w.lower() for w in words]
+    before = run.before[-1]
+    first = "1" if before == BOUNDARY or before[-1:] in SENTENCE_END else "0"
+    if len(run.words) == 1:  # most runs: the same keys, fewer steps
+        low = run.words[0].lower()
+        pairs = before.lower() + " " + low, low + " " + run.after[0].lower()
+        return [("S1", first, *pairs, known[0])]
+    lowers = [w.lower() for w in (before, *run.words, run.after[0])]
     n = len(run.words)
     length = str(min(n, 4))
-    first = "1" if words[0] == BOUNDARY or words[0][-1:] in SENTENCE_END else "0"
     return [
         (
-            ("S" if n == 1 else "B" if k == 1 else "E" if k == n else "I") + length,
+            ("B" if k == 1 else "E" if k == n else "I") + length,
             first if k == 1 else "0",
             lowers[k - 1] + " " + lowers[k],
             lowers[k] + " " + lowers[k + 1],
@@ -242,15 +250,17 @@ class Tagger:
 
     def _table(self, runs: list[Run], known: Known) -> np.ndarray:
         """The weight rows of every word of the runs: (words, templates)."""
-        wide_vocab = self.vocab[SLICES["run_wide"]]
-        place_vocab = self.vocab[SLICES["place"]]
+        bias, head, tail = self.vocab[SLICES["run_wide"]]
+        at, first, prev_word, next_word, gazetteer = self.vocab[SLICES["place"]]
+        no_bias = bias.get("", 0)
         cache, fill = self._cache, self._fill
         words_c, prev_c, next_c = cache["word"], cache["prev"], cache["next"]
         prev2_c, next2_c = cache["prev2"], cache["next2"]
         rows: list[int] = []
         for run in runs:
             words = [*run.before, *run.words, *run.after]
-            wide = [v.get(key, 0) for v, key in zip(wide_vocab, run_wide_keys(run), strict=True)]
+            _, run_head, run_tail = run_wide_keys(run)
+            wide = (no_bias, head.get(run_head, 0), tail.get(run_tail, 0))
             for k, place in enumerate(place_keys(run, known(run.words)), start=2):
                 word, prev, nxt = words[k], words[k - 1], words[k + 1]
                 rows += words_c.get(word) or fill("word", word)
@@ -259,7 +269,13 @@ class Tagger:
                 rows += prev2_c.get(words[k - 2]) or fill("prev2", words[k - 2])
                 rows += next2_c.get(words[k + 2]) or fill("next2", words[k + 2])
                 rows += wide
-                rows += [v.get(key, 0) for v, key in zip(place_vocab, place, strict=True)]
+                rows += (
+                    at.get(place[0], 0),
+                    first.get(place[1], 0),
+                    prev_word.get(place[2], 0),
+                    next_word.get(place[3], 0),
+                    gazetteer.get(place[4], 0),
+                )
         return np.array(rows, dtype=np.int32).reshape(-1, len(TEMPLATES))
 
     def _viterbi(self, emissions: np.ndarray, lengths: list[int]) -> list[int]:
