@@ -39,6 +39,9 @@ from workers.pipeline.normalize import fold
 
 STORY_BYTES = 4096
 COPY_WINDOW = 5000  # copies are of recent stories, as republications come within hours
+# Outlets the messages come from. Learned boilerplate is per source: with one source, the
+# pool's few thousand sentences would recur in enough of its stories to be learned.
+SOURCES = 40
 
 
 def synthetic_stories(
@@ -80,10 +83,12 @@ def wire_messages(
     bad_share: float = 0.0,
     seed: int = 11,
 ) -> Iterator[tuple[bytes, bytes]]:
-    """`count` raw messages (key, value): ~70% new stories, ~20% exact and ~9% near
-    copies of one of the last COPY_WINDOW messages (a line swapped for a teaser),
-    `bad_share` malformed. Generated as they are read: a million fit in little memory."""
+    """`count` raw messages (key, value) from SOURCES outlets: ~70% new stories, ~20%
+    exact and ~9% near copies of one of the last COPY_WINDOW messages (a line swapped
+    for a teaser), `bad_share` malformed. Generated as they are read: a million fit in
+    little memory."""
     rng = random.Random(seed)
+    outlets = random.Random(seed + 1)  # apart, so that the stories are those of one source
     fresh = islice(iter_stories(size, seed), max(count * 7 // 10, 1))
     sent: deque[str] = deque(maxlen=COPY_WINDOW)
     for i in range(count):
@@ -102,7 +107,8 @@ def wire_messages(
                 lines[rng.randrange(len(lines))] = "Baca juga: berita lain hari ini"
                 body = "\n".join(lines)
         sent.append(body)
-        yield key.encode(), orjson.dumps({"id": key, "source": "wire", "body": body})
+        source = f"outlet-{outlets.randrange(SOURCES):02d}"
+        yield key.encode(), orjson.dumps({"id": key, "source": source, "body": body})
 
 
 def rate(fn: Callable[[str], object], items: list[str], seconds: float = 3.0) -> float:
