@@ -109,6 +109,13 @@ def test_deeply_nested_html_is_handled():
     assert "Deep text." in clean_body(markup, "text/html", OPTS).body
 
 
+@pytest.mark.timeout(30)  # a hang guard: with its attributes, lxml spends ~30 s on this tag
+def test_a_tag_of_ninety_thousand_attributes_is_read_without_them():
+    attributes = " ".join(f"a{i}='x'" for i in range(90_000))
+    page = f"<html><body><div {attributes}><p>Harga beras naik di Jakarta.</p></div></body></html>"
+    assert clean_body(page, "text/html", OPTS).body == "Harga beras naik di Jakarta."
+
+
 def test_crlf_and_blank_lines():
     cleaned = clean_body("First line.\r\n\r\n  Second line.  \r\n", "text/plain", OPTS)
     assert cleaned.body == "First line.\nSecond line."

@@ -45,3 +45,15 @@ def test_the_default_bound_leaves_ordinary_stories_alone():
     raw = orjson.dumps({"id": "ok-1", "body": "Harga beras naik di Jakarta pada Senin."})
     prepared = pipeline.prepare(raw, b"ok-1", ORIGIN)
     assert pipeline.decide(prepared, lambda key: None).outcome.kind == "enriched"
+
+
+def test_a_library_that_catches_exception_does_not_swallow_the_timeout():
+    def library_call() -> str:
+        try:
+            while True:  # a stage stuck inside a library's try block (trafilatura has them)
+                pass
+        except Exception:
+            return "swallowed"
+
+    with pytest.raises(StoryTimeout), time_bound(0.2):
+        library_call()

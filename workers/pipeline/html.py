@@ -11,6 +11,7 @@ outside page chrome (nav, footer, ...) are the text.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -52,6 +53,10 @@ VOID = frozenset(
     {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr", "source"}
 )
 MAX_DEPTH = 512  # deeper nesting is treated as flat text rather than tracked
+# A tag this long loses its attributes before parsing: they hold no story text, and
+# libxml2 (under trafilatura) checks each attribute against all before it, which on a
+# tag of 90,000 attributes takes seconds inside C code no time bound can interrupt.
+LONG_TAG = re.compile(r"<([A-Za-z][^\s<>/]*)[^<>]{16384,}>")
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ def html_blocks(markup: str) -> HtmlText:
 
 def html_to_text(markup: str) -> HtmlText:
     """The main text (trafilatura, or the blocks outside chrome); every other block removed."""
+    markup = LONG_TAG.sub(r"<\1>", markup)
     blocks = html_blocks(markup)
     main = trafilatura.extract(markup, include_comments=False, include_tables=True)
     if not main:

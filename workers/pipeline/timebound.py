@@ -2,9 +2,10 @@
 
 CPython cannot stop a thread from outside, but a signal handler runs between
 bytecodes, and the regex engine checks for signals as it backtracks: an interval
-timer (SIGALRM) raising `StoryTimeout` interrupts any pure-Python stage. Signals
-reach the main thread only; elsewhere the block runs unbounded (the worker, the
-offline run and the tests all run the pipeline on the main thread).
+timer (SIGALRM) raising `StoryTimeout` interrupts any pure-Python stage (C code,
+such as lxml's parser, only when it returns to Python). Signals reach the main
+thread only; elsewhere the block runs unbounded (the worker, the offline run and
+the tests all run the pipeline on the main thread).
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class StoryTimeout(Exception):
-    """The stages of one story ran longer than the bound."""
+class StoryTimeout(BaseException):
+    """The stages of one story ran longer than the bound.
+
+    Not an `Exception`: libraries wrap their work in ``except Exception`` (trafilatura
+    does, around parsing), which would swallow the timeout and let the story run on.
+    """
 
 
 _armed = False
