@@ -1,5 +1,9 @@
+from collections import Counter
+
+import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 
+from workers.benchmark import SOURCES, wire_messages
 from workers.loadbench import Run, stage_means
 from workers.metrics import Metrics
 
@@ -33,3 +37,12 @@ def test_first_latency_is_of_the_first_message_produced():
     assert round(run.first_latency_ms()) == 400
     run.outcomes.pop("raw:0:0")
     assert run.first_latency_ms() == 0.0 and Run(sent=0).first_latency_ms() == 0.0
+
+
+def test_bench_messages_come_from_many_outlets_with_their_copies():
+    messages = [orjson.loads(value) for _, value in wire_messages(2000)]
+    sources = Counter(m["source"] for m in messages)
+    assert len(sources) == SOURCES and max(sources.values()) < 2000 / SOURCES * 2
+    bodies = Counter(m["body"] for m in messages)
+    copies = sum(n - 1 for n in bodies.values())
+    assert 0.1 < copies / len(messages) < 0.3  # exact copies, republished by any outlet
