@@ -88,7 +88,7 @@ def wire_messages(
     for a teaser), `bad_share` malformed. Generated as they are read: a million fit in
     little memory."""
     rng = random.Random(seed)
-    outlets = random.Random(seed + 1)  # apart, so that the stories are those of one source
+    outlets = random.Random(seed + 1)  # its own draws: stories and copies stay as they were
     fresh = islice(iter_stories(size, seed), max(count * 7 // 10, 1))
     sent: deque[str] = deque(maxlen=COPY_WINDOW)
     for i in range(count):
