@@ -128,6 +128,7 @@ def test_bench_measures_every_figure_and_ends_with_json(env):
     assert set(figures["latency_ms"]) >= {"p50", "p95", "p99"}
     assert figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
     assert figures["latency_first_ms"] > 0  # the warm-up's first message was answered
+    assert isinstance(figures["latency_fell_behind"], bool)
     assert set(figures["stages_sps"]) >= {"clean", "dedupe", "entities"}
     assert {"clean", "entities", "dedupe"} <= set(figures["stage_us"])
     assert b"pipeline, 2 workers" in result.stdout
