@@ -153,8 +153,8 @@ async def collect(
             for records in batches.values():
                 for record in records:
                     origin = dict(record.headers).get(ORIGIN_HEADER)
-                    if origin is not None and origin.decode() not in run.ignored:
-                        run.outcomes[origin.decode()] = record.timestamp / 1000
+                    if origin is not None and (ref := origin.decode()) not in run.ignored:
+                        run.outcomes[ref] = record.timestamp / 1000
                 last = time.monotonic() if batches else last
             now = time.monotonic()
             run.rss_mb = max([run.rss_mb, *(w.rss_mb() for w in workers)])

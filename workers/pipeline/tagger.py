@@ -104,7 +104,7 @@ def runs_of(text: str, openers: frozenset[str]) -> Iterator[Run]:
                 at += len(token)
         # Context stops at the line's edge: regex positions instead of slices of the text.
         lo = start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0
-        before = findall(text, text.rfind("\n", lo, start) + 1 or lo, start)[-3:]
+        before = findall(text, max(text.rfind("\n", lo, start) + 1, lo), start)[-3:]
         stop = text.find("\n", end, end + CONTEXT_CHARS)
         stop = stop if stop >= 0 else end + CONTEXT_CHARS
         after = [word for word in two_after(text, end, stop).groups() if word]
@@ -252,15 +252,14 @@ class Tagger:
         """The weight rows of every word of the runs: (words, templates)."""
         bias, head, tail = self.vocab[SLICES["run_wide"]]
         at, first, prev_word, next_word, gazetteer = self.vocab[SLICES["place"]]
-        no_bias = bias.get("", 0)
         cache, fill = self._cache, self._fill
         words_c, prev_c, next_c = cache["word"], cache["prev"], cache["next"]
         prev2_c, next2_c = cache["prev2"], cache["next2"]
         rows: list[int] = []
         for run in runs:
             words = [*run.before, *run.words, *run.after]
-            _, run_head, run_tail = run_wide_keys(run)
-            wide = (no_bias, head.get(run_head, 0), tail.get(run_tail, 0))
+            keys = run_wide_keys(run)
+            wide = (bias.get(keys[0], 0), head.get(keys[1], 0), tail.get(keys[2], 0))
             for k, place in enumerate(place_keys(run, known(run.words)), start=2):
                 word, prev, nxt = words[k], words[k - 1], words[k + 1]
                 rows += words_c.get(word) or fill("word", word)
