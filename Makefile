@@ -28,7 +28,8 @@ help:
 	@echo "make promtool     install promtool (Debian's prometheus package) for the alert-rule tests"
 	@echo "make clean        remove .venv and local state"
 
-$(STAMP): pyproject.toml
+# The install compiles workers/pipeline/crf.pyx: an edit to it needs the install again.
+$(STAMP): pyproject.toml workers/pipeline/crf.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -1,6 +1,7 @@
 """The entity stage: the shipped models, gazetteer linking, consistency, groups and bounds."""
 
 import pytest
+from workers.pipeline.crf import TOKEN
 
 from workers.pipeline.entities import (
     EntityTagger,
@@ -8,7 +9,6 @@ from workers.pipeline.entities import (
     TagOptions,
     group_entities,
 )
-from workers.pipeline.tagger import TOKEN
 
 TAGGING = EntityTagger.load()
 OPTS = TagOptions()

@@ -1,10 +1,16 @@
-"""The CRF tagger: which words it reads, that its cached feature rows are the trained
-ones, and that a saved model tags the same after loading."""
+"""The CRF tagger: which words it reads (the compiled reader against the regexes it
+stands for), that its scores are the trained features' weights, that Viterbi finds
+the best labels, and that a saved model tags the same after loading."""
+
+import itertools
 
 import numpy as np
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from workers.pipeline.crf import BOUNDARY, CONTEXT_CHARS, SLICES, TOKEN, run_keys, runs_of
 
 from workers.pipeline.entities import EntityTagger
-from workers.pipeline.tagger import BOUNDARY, SLICES, TEMPLATES, Tagger, run_keys, runs_of
+from workers.pipeline.tagger import Tagger
 
 MODEL = EntityTagger.load().taggers["id"]
 
@@ -36,19 +42,93 @@ def test_lowercase_and_hyphenated_words_start_no_run():
     assert runs("se-Indonesia dan non-Muslim ikut") == []
 
 
-def test_cached_rows_are_the_rows_of_the_trained_keys():
+# Letters, capitals, digits, marks, apostrophes, hyphens, dots, brackets, tabs and line
+# breaks: what the reader's hand-written token rules have to get right.
+TRICKY = st.text(
+    alphabet=st.sampled_from(list("AaBbSsÉéİıΣς_0٣' \u2019-.,()\t\n\u00a0\u0301\u2028")),
+    max_size=80,
+)
+WORDS = st.lists(
+    st.sampled_from(
+        [
+            "Bank",
+            "of",
+            "America",
+            "M.",
+            "U.S",
+            "O'Brien",
+            "Tae-yul",
+            "(BEI)",
+            "desa",
+            "Sukamaju",
+            "dan",
+            "Joko's",
+            "ÉCOLE",
+            "x",
+            ",",
+            "\n",
+            "kata",
+            "__",
+            "٣",
+        ]
+    ),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TRICKY, WORDS))
+@example("Kata JO'S dan Ali's U.S.-led Tae-yul x'S y-. O'Brien 's desa  Sukamaju\tdesa Ba")
+@example("ÉCOLE  (BEI)\n Bank of\nAmerica __A_b ٣A Σς")
+def test_runs_read_the_tokens_the_regex_reads(text):
+    """Each run's words, spans and context are what TOKEN finds around the RUN match."""
+    for run in runs_of(text, frozenset({"desa"})):
+        start, end = run.spans[0][0], run.spans[-1][1]
+        assert [text[a:b] for a, b in run.spans] == run.words
+        opener = run.words[0] == "desa"
+        assert run.words[opener:] == TOKEN.findall(text[run.spans[opener][0] : end])
+        lo = max(start - CONTEXT_CHARS, 0)
+        line = max(text.rfind("\n", lo, start) + 1, lo)
+        before = TOKEN.findall(text, line, start)
+        assert run.before == [BOUNDARY, BOUNDARY, *before][-2:]
+        stop = text.find("\n", end, end + CONTEXT_CHARS)
+        after = TOKEN.findall(text, end, stop if stop >= 0 else end + CONTEXT_CHARS)[:2]
+        assert run.after == [*after, BOUNDARY, BOUNDARY][:2]
+
+
+def test_scores_are_the_weights_of_the_trained_keys():
     text = "Kata Presiden Joko Widodo di Istana Bogor, Jawa Barat, Senin. Ia bertemu PBB."
-    found = list(runs_of(text, MODEL.openers))
+    found = runs_of(text, MODEL.openers)
     known = EntityTagger.load()._known
-    table = MODEL._table(found, known)
-    expected = [
+    rows = [
         [v.get(key, 0) for v, key in zip(MODEL.vocab, keys, strict=True)]
         for run in found
         for keys in run_keys(run, MODEL.lexicon, MODEL.common, known(run.words))
     ]
-    assert table.shape == (sum(len(r.words) for r in found), len(TEMPLATES))
-    assert table.tolist() == expected
-    assert table[:, SLICES["word"]].any()  # the words are in the vocabulary
+    assert np.array(rows)[:, SLICES["word"]].any()  # the words are in the vocabulary
+    expected = MODEL.weights[np.array(rows)].sum(axis=1)
+    assert np.array_equal(MODEL.scorer.emissions(found, known), expected)
+
+
+def test_viterbi_finds_the_best_labels_of_each_run():
+    text = "Menurut Bank of America, Datuk Seri M. Saravanan bertemu Joko di Jawa Barat."
+    found = runs_of(text, MODEL.openers)
+    known = EntityTagger.load()._known
+    scores, best = MODEL.scorer.emissions(found, known), MODEL.scorer.best(found, known)
+    at = 0
+    for run in found:
+        n = len(run.words)
+        emissions = scores[at : at + n].astype(np.float64)
+        if n <= 4:  # every labelling of the run, scored
+
+            def total(path, emissions=emissions):
+                moves = sum(MODEL.transitions[a, b] for a, b in itertools.pairwise(path))
+                return sum(emissions[i, label] for i, label in enumerate(path)) + moves
+
+            paths = itertools.product(range(len(MODEL.labels)), repeat=n)
+            assert best[at : at + n] == list(max(paths, key=total))
+        at += n
+    assert at == len(best) and any(n > 1 for n in map(len, (r.words for r in found)))
 
 
 def test_saved_model_tags_the_same(tmp_path):

@@ -34,8 +34,8 @@ import trafilatura
 
 from workers.evaluation.dedupe_corpus import load_pool
 from workers.pipeline.clean import CleanOptions, clean_body
+from workers.pipeline.crf import TOKEN
 from workers.pipeline.html import html_blocks
-from workers.pipeline.tagger import TOKEN
 
 SEED = 11
 CHROME_WORDS = {

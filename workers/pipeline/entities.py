@@ -17,8 +17,9 @@ from itertools import chain
 
 import orjson
 
+from workers.pipeline.crf import TOKEN, Run, runs_of
 from workers.pipeline.quantities import find_quantities
-from workers.pipeline.tagger import TOKEN, Run, Tagger, runs_of
+from workers.pipeline.tagger import Tagger
 from workers.records import Entity, EntityGroup
 
 PERSON, ORGANIZATION, LOCATION = "PERSON", "ORGANIZATION", "LOCATION"

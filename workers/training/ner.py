@@ -25,8 +25,9 @@ import numpy as np
 
 from workers.evaluation.conll import Sentence, documents, read_conll, spans, text_of, write_conll
 from workers.evaluation.entities import DEV, evaluate
+from workers.pipeline.crf import TEMPLATES, run_keys, runs_of
 from workers.pipeline.entities import EntityTagger, Gazetteer, known_labels
-from workers.pipeline.tagger import TEMPLATES, Tagger, run_keys, runs_of
+from workers.pipeline.tagger import Tagger
 
 OUT = Path(__file__).resolve().parent.parent / "data"
 MIN_COUNT = 2  # a feature seen once is noise, and doubles the model
@@ -86,7 +87,7 @@ def held_out(path: str, sentence: Sentence) -> bool:
 
 @dataclass(frozen=True)
 class Lexicons:
-    """What the tagger knows of words beyond its weights (see `token_keys`)."""
+    """What the tagger knows of words beyond its weights (see `crf.word_keys`)."""
 
     types: dict[str, str]
     common: frozenset[str]

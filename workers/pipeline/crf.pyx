@@ -1,0 +1,378 @@
+# cython: language_level=3
+"""What the entity tagger reads: runs of candidate words, their feature keys, their rows.
+
+Compiled (Cython) because this is the tagger's hot loop: a 4 KB story has a
+hundred runs or more, and per-run Python work, not the regexes, was most of the
+entity stage's time. Training (`workers/training/ner.py`) reads the same runs and
+keys, so a model scores at run time the features it was trained on.
+
+Only runs of candidate words are read: capitalised words, with the connectors
+between them ("Bank of America", "Energi dan Sumber Daya"), the initials ("M.
+Saravanan"), a bracketed name right after ("Bursa Efek Indonesia (BEI)"), and a
+lowercase word the training data shows opening a name ("desa", "kota") just
+before one. One regex finds the runs, so the words of a story that cannot be
+names cost nothing. Each word of a run gets its features (the word, its shape,
+its neighbours, where it sits in the run, what the lexicons and the gazetteer say
+of it); every feature is a row of the model's weights.
+"""
+
+import re
+
+import numpy as np
+
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+
+CAPITALS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_REST = r"\w*(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*"
+# Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
+# possessive "'s", which is its own token as in the training sets. `_token_end` reads
+# the same tokens without the regex engine.
+TOKEN = re.compile(rf"\w{_REST}|[^\w\s]")
+CONNECTORS = "of|de|van|von|der|den|bin|binti|bt|al|dan|and|for|the|la|le|del|da|dos|du"
+_CAP_WORD = rf"[{CAPITALS}]{_REST}"
+_SEPARATOR = rf"[ \t]+(?:(?:{CONNECTORS})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \t]*"
+# A name in brackets right after a run belongs to it: "Bursa Efek Indonesia (BEI)".
+_BRACKETED = rf"[ \t]*\([ \t]*{_CAP_WORD}(?:[ \t]+{_CAP_WORD})*[ \t]*\)"
+RUN = re.compile(
+    # The lookahead lets the engine skip positions without a capital before the lookbehind.
+    rf"(?=[{CAPITALS}])(?<![\w\-]){_CAP_WORD}(?:(?:{_SEPARATOR}){_CAP_WORD}|{_BRACKETED})*"
+)
+BOUNDARY = "."  # what lies beyond the text or its line, for the context features
+SENTENCE_END = frozenset('.!?:;"\u201c\u201d')
+CONTEXT_CHARS = 40  # text read on each side of a run for two words of context
+# Templates come in groups, each a function of one word, so that the rows of a word
+# are looked up once per story (`Scorer`), not once per template.
+WORD = ("word", "lower", "suffix", "prefix", "shape", "lexicon", "common")
+NEAR = ("lower", "lexicon", "shape")  # of the word before, and of the word after
+FAR = ("lower",)  # of the second word before, and after
+RUN_WIDE = ("bias", "run_head", "run_tail")  # the same for every word of a run
+PLACE = ("run", "first", "prev_word", "next_word", "gazetteer")
+TEMPLATES = (
+    *WORD,
+    *(f"prev_{t}" for t in NEAR),
+    *(f"next_{t}" for t in NEAR),
+    *(f"prev2_{t}" for t in FAR),
+    *(f"next2_{t}" for t in FAR),
+    *RUN_WIDE,
+    *PLACE,
+)
+GROUPS = {"word": WORD, "prev": NEAR, "next": NEAR, "prev2": FAR, "next2": FAR,
+          "run_wide": RUN_WIDE, "place": PLACE}  # fmt: skip
+MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afresh
+
+
+def _slices():
+    """Each group's templates in TEMPLATES."""
+    out, at = {}, 0
+    for name, group in GROUPS.items():
+        out[name] = slice(at, at + len(group))
+        at += len(group)
+    return out
+
+
+SLICES = _slices()
+
+
+cdef inline bint _is_word(Py_UCS4 ch):
+    """The regex engine's \\w."""
+    return Py_UNICODE_ISALNUM(ch) or ch == u"_"
+
+
+cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
+    """Where the TOKEN that starts at `i` (not whitespace) ends, reading no further than `end`."""
+    cdef Py_UCS4 ch, after
+    if not _is_word(text[i]):
+        return i + 1
+    i += 1
+    while i < end and _is_word(text[i]):
+        i += 1
+    while i + 1 < end:
+        ch, after = text[i], text[i + 1]
+        if not _is_word(after):
+            break
+        if ch == u"'" or ch == u"\u2019":
+            if (after == u"s" or after == u"S") and (i + 2 >= end or not _is_word(text[i + 2])):
+                break  # a possessive
+        elif ch != u"-" and ch != u".":
+            break
+        i += 2
+        while i < end and _is_word(text[i]):
+            i += 1
+    return i
+
+
+cdef list _tokens(str text, Py_ssize_t i, Py_ssize_t end, list spans, Py_ssize_t most):
+    """The TOKENs of text[i:end] (at most `most` from the start, if `most` >= 0); their
+    spans appended to `spans` unless it is None."""
+    cdef list out = []
+    cdef Py_ssize_t stop
+    while i < end and (most < 0 or len(out) < most):
+        if Py_UNICODE_ISSPACE(text[i]):
+            i += 1
+            continue
+        stop = _token_end(text, i, end)
+        out.append(text[i:stop])
+        if spans is not None:
+            spans.append((i, stop))
+        i = stop
+    return out
+
+
+cdef class Run:
+    """Candidate words in a row, with two words of context on each side.
+
+    Context words are the text's tokens, or BOUNDARY past a line break or the end of
+    the text.
+    """
+
+    cdef readonly list words
+    cdef readonly list spans  # character spans in the text
+    cdef readonly list before  # the two words before, nearest last
+    cdef readonly list after  # the two words after, nearest first
+
+    def __init__(self, list words, list spans, list before, list after):
+        self.words, self.spans, self.before, self.after = words, spans, before, after
+
+    def __repr__(self):
+        return f"Run({self.words!r}, {self.spans!r}, {self.before!r}, {self.after!r})"
+
+
+cpdef list runs_of(str text, frozenset openers):
+    """The runs of candidate words in `text`, in order."""
+    cdef list found = [], tokens, spans, before, after
+    cdef Py_ssize_t start, end, lo, stop, at
+    cdef str opener
+    for m in RUN.finditer(text):
+        start, end = m.span()
+        spans = []
+        tokens = _tokens(text, start, end, spans, -1)
+        # Context stops at the line's edge.
+        lo = start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0
+        before = _tokens(text, max(text.rfind("\n", lo, start) + 1, lo), start, None, -1)[-3:]
+        stop = text.find("\n", end, end + CONTEXT_CHARS)
+        if stop < 0:
+            stop = min(end + CONTEXT_CHARS, len(text))
+        after = _tokens(text, end, stop, None, 2)
+        while len(after) < 2:
+            after.append(BOUNDARY)
+        if before and before[-1].lower() in openers and text.endswith(before[-1] + " ", lo, start):
+            opener = before.pop()
+            at = start - len(opener) - 1
+            tokens.insert(0, opener)
+            spans.insert(0, (at, at + len(opener)))
+        while len(before) < 2:
+            before.insert(0, BOUNDARY)
+        found.append(Run(tokens, spans, before[-2:], after))
+    return found
+
+
+cpdef str shape(str word):
+    """Letter classes, repeats collapsed: "Cho" -> "Xx", "Tae-yul" -> "Xx-x", "B.J" -> "X.X"."""
+    cdef list out = []
+    cdef Py_UCS4 last = 0, c
+    for ch in word[:12]:
+        c = u"X" if ch.isupper() else u"x" if ch.isalpha() else u"d" if ch.isdigit() else ch
+        if c != last:
+            out.append(c)
+            last = c
+    return "".join(out)
+
+
+cpdef tuple word_keys(str word, dict lexicon, frozenset common):
+    """The WORD templates. `lexicon` gives the type a word mostly has in data the model
+    was not trained on; `common` holds words seen in lowercase mid-sentence (a capital
+    on one of them is more likely a sentence start than a name)."""
+    cdef str low = word.lower()
+    return (
+        word,
+        low,
+        low[-3:],
+        low[:3],
+        shape(word),
+        lexicon.get(low, ""),
+        "1" if low in common else "0",
+    )
+
+
+cpdef tuple near_keys(str word, dict lexicon):
+    cdef str low = word.lower()
+    return (low, lexicon.get(low.strip(",.:;!?\"'()"), ""), shape(word))
+
+
+cpdef tuple run_wide_keys(Run run):
+    """The RUN_WIDE templates: the run's first and last words."""
+    return ("", run.words[0].lower(), run.words[-1].lower())
+
+
+cpdef list place_keys(Run run, list known):
+    """The PLACE templates of each word of a run: where it sits, whether the run opens a
+    sentence, its neighbours as pairs, and `known`, where it sits in a gazetteer name
+    ("B-LOCATION", "I-..." or "")."""
+    cdef str before = run.before[-1], low, length
+    cdef str first = "1" if before == BOUNDARY or before[-1:] in SENTENCE_END else "0"
+    cdef Py_ssize_t n = len(run.words), k
+    if n == 1:  # most runs: the same keys, fewer steps
+        low = run.words[0].lower()
+        return [("S1", first, before.lower() + " " + low, low + " " + run.after[0].lower(),
+                 known[0])]
+    cdef list lowers = [w.lower() for w in (before, *run.words, run.after[0])]
+    length = str(min(n, 4))
+    return [
+        (
+            ("B" if k == 1 else "E" if k == n else "I") + length,
+            first if k == 1 else "0",
+            lowers[k - 1] + " " + lowers[k],
+            lowers[k] + " " + lowers[k + 1],
+            known[k - 1],
+        )
+        for k in range(1, n + 1)
+    ]
+
+
+def run_keys(Run run, dict lexicon, frozenset common, list known):
+    """For each word of a run, its key under every template (in TEMPLATES order)."""
+    cdef list words = [*run.before, *run.words, *run.after]
+    cdef tuple wide = run_wide_keys(run)
+    return [
+        (
+            *word_keys(words[k], lexicon, common),
+            *near_keys(words[k - 1], lexicon),
+            *near_keys(words[k + 1], lexicon),
+            words[k - 2].lower(),
+            words[k + 2].lower(),
+            *wide,
+            *place,
+        )
+        for k, place in enumerate(place_keys(run, known), start=2)
+    ]
+
+
+cdef class Scorer:
+    """A model's weights applied to the words of runs, and the best labels they give.
+
+    The weight rows of a word's WORD, NEAR and FAR templates are remembered (up to
+    MAX_CACHED words a group): a story's words mostly recur across stories.
+    """
+
+    cdef tuple vocab
+    cdef dict lexicon
+    cdef frozenset common
+    cdef dict word_c, prev_c, next_c, prev2_c, next2_c
+    cdef const float[:, ::1] weights  # (rows, labels); row 0 is all zeros (unknown key)
+    cdef const float[:, ::1] transitions  # (labels, labels): from, to
+    cdef Py_ssize_t labels
+
+    def __init__(self, tuple vocab, dict lexicon, frozenset common, weights, transitions):
+        self.vocab, self.lexicon, self.common = vocab, lexicon, common
+        self.word_c, self.prev_c, self.next_c, self.prev2_c, self.next2_c = {}, {}, {}, {}, {}
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self.transitions = np.ascontiguousarray(transitions, dtype=np.float32)
+        self.labels = self.weights.shape[1]
+
+    cdef tuple _fill(self, dict cache, str group, str word):
+        """The weight rows of one word's templates in a group, remembered."""
+        cdef tuple keys
+        if group == "word":
+            keys = word_keys(word, self.lexicon, self.common)
+        elif group == "prev" or group == "next":
+            keys = near_keys(word, self.lexicon)
+        else:
+            keys = (word.lower(),)
+        rows = tuple([v.get(key, 0) for v, key in zip(self.vocab[SLICES[group]], keys)])
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[word] = rows
+        return rows
+
+    cdef tuple _cached(self, dict cache, str group, str word):
+        found = cache.get(word)
+        return <tuple>found if found is not None else self._fill(cache, group, word)
+
+    cdef inline void _add(self, float* out, Py_ssize_t row):
+        cdef const float* weights = &self.weights[row, 0]
+        cdef Py_ssize_t label
+        for label in range(self.labels):
+            out[label] += weights[label]
+
+    def emissions(self, list runs, known):
+        """Each word's score per label: the sum of its templates' weight rows, added in
+        TEMPLATES order (as the model was scored when it was trained)."""
+        cdef dict bias, head, tail, at, first, prev_word, next_word, gazetteer
+        bias, head, tail = self.vocab[SLICES["run_wide"]]
+        at, first, prev_word, next_word, gazetteer = self.vocab[SLICES["place"]]
+        cdef Py_ssize_t count = 0, word = 0, k
+        cdef Run run
+        for run in runs:
+            count += len(run.words)
+        scores = np.zeros((count, self.labels), dtype=np.float32)
+        cdef float[:, ::1] out = scores
+        cdef float* at_word
+        cdef list words
+        cdef tuple keys, place, part
+        cdef Py_ssize_t b, h, t
+        for run in runs:
+            words = [*run.before, *run.words, *run.after]
+            keys = run_wide_keys(run)
+            b, h, t = bias.get(keys[0], 0), head.get(keys[1], 0), tail.get(keys[2], 0)
+            k = 2
+            for place in place_keys(run, known(run.words)):
+                at_word = &out[word, 0]
+                for part in (
+                    self._cached(self.word_c, "word", words[k]),
+                    self._cached(self.prev_c, "prev", words[k - 1]),
+                    self._cached(self.next_c, "next", words[k + 1]),
+                    self._cached(self.prev2_c, "prev2", words[k - 2]),
+                    self._cached(self.next2_c, "next2", words[k + 2]),
+                ):
+                    for row in part:
+                        self._add(at_word, row)
+                self._add(at_word, b)
+                self._add(at_word, h)
+                self._add(at_word, t)
+                self._add(at_word, at.get(place[0], 0))
+                self._add(at_word, first.get(place[1], 0))
+                self._add(at_word, prev_word.get(place[2], 0))
+                self._add(at_word, next_word.get(place[3], 0))
+                self._add(at_word, gazetteer.get(place[4], 0))
+                word += 1
+                k += 1
+        return scores
+
+    def best(self, list runs, known):
+        """The label (index) of every word of the runs, by Viterbi within each run."""
+        scores = self.emissions(runs, known)
+        cdef const float[:, ::1] em = scores
+        cdef Py_ssize_t labels = em.shape[1], longest = 1, start = 0, n, step, to, source
+        cdef Run run
+        for run in runs:
+            longest = max(longest, len(run.words))
+        cdef int[:, ::1] back = np.zeros((longest, labels), dtype=np.int32)
+        cdef float[::1] score = np.zeros(labels, dtype=np.float32)
+        cdef float[::1] moved = np.zeros(labels, dtype=np.float32)
+        cdef float value, top
+        cdef int label
+        cdef list out = []
+        for run in runs:
+            n = len(run.words)
+            score[:] = em[start]
+            for step in range(1, n):
+                for to in range(labels):
+                    top = score[0] + self.transitions[0, to]
+                    back[step, to] = 0
+                    for source in range(1, labels):
+                        value = score[source] + self.transitions[source, to]
+                        if value > top:  # the first of equal scores, as numpy's argmax
+                            top, back[step, to] = value, source
+                    moved[to] = top + em[start + step, to]
+                score[:] = moved
+            label = 0
+            for to in range(1, labels):
+                if score[to] > score[label]:
+                    label = to
+            path = [label] * n
+            for step in range(n - 1, 0, -1):
+                label = back[step, label]
+                path[step - 1] = label
+            out += path
+            start += n
+        return out
