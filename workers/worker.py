@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import faust
@@ -59,6 +60,9 @@ def run_worker(settings: Settings) -> int:
         quiet=True,
         logging_config=faust_logging_config(settings.log_format, settings.log_level),
     )
+    # The models, gazetteer and libraries loaded so far live as long as the process: out
+    # of the collector's sight, its full collections stop walking them again and again.
+    gc.freeze()
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
