@@ -254,6 +254,7 @@ cdef class Scorer:
     MAX_CACHED words a group): a story's words mostly recur across stories.
     """
 
+    cdef tuple names  # of the labels: "O", "B-PER", ...
     cdef tuple vocab
     cdef dict lexicon
     cdef frozenset common
@@ -262,8 +263,10 @@ cdef class Scorer:
     cdef const float[:, ::1] transitions  # (labels, labels): from, to
     cdef Py_ssize_t labels
 
-    def __init__(self, tuple vocab, dict lexicon, frozenset common, weights, transitions):
-        self.vocab, self.lexicon, self.common = vocab, lexicon, common
+    def __init__(
+        self, tuple names, tuple vocab, dict lexicon, frozenset common, weights, transitions
+    ):
+        self.names, self.vocab, self.lexicon, self.common = names, vocab, lexicon, common
         self.word_c, self.prev_c, self.next_c, self.prev2_c, self.next2_c = {}, {}, {}, {}, {}
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.transitions = np.ascontiguousarray(transitions, dtype=np.float32)
@@ -339,7 +342,7 @@ cdef class Scorer:
         return scores
 
     def best(self, list runs, known):
-        """The label (index) of every word of the runs, by Viterbi within each run."""
+        """The labels of the words of each run, by Viterbi within the run."""
         scores = self.emissions(runs, known)
         cdef const float[:, ::1] em = scores
         cdef Py_ssize_t labels = em.shape[1], longest = 1, start = 0, n, step, to, source
@@ -369,10 +372,129 @@ cdef class Scorer:
             for to in range(1, labels):
                 if score[to] > score[label]:
                     label = to
-            path = [label] * n
+            path = [self.names[label]] * n
             for step in range(n - 1, 0, -1):
                 label = back[step, label]
-                path[step - 1] = label
-            out += path
+                path[step - 1] = self.names[label]
+            out.append(path)
             start += n
         return out
+
+
+cdef class Aliases:
+    """Names as token sequences, matched case-sensitively on whole tokens, longest first:
+    the gazetteer's matching, and the tagger's gazetteer feature (`known`)."""
+
+    cdef dict by_first  # first token -> [(tokens, value)], longest first
+    cdef dict one_word  # the one-token names: most runs are one word, and this is their match
+
+    def __init__(self, names):
+        """`names`: (tokens, value) pairs; each value has a `type`."""
+        cdef tuple tokens
+        self.by_first = {}
+        for tokens, value in names:
+            self.by_first.setdefault(tokens[0], []).append((tokens, value))
+        for options in self.by_first.values():
+            options.sort(key=lambda option: -len(option[0]))
+        self.one_word = {}
+        for options in self.by_first.values():
+            for tokens, value in options:
+                if len(tokens) == 1:
+                    self.one_word[tokens[0]] = value
+
+    cpdef list matches(self, list words):
+        """(start, end, value) of each name in `words`, longest first, left to right."""
+        cdef Py_ssize_t i = 0, n = len(words), size
+        cdef list found = []
+        cdef tuple tokens
+        if n == 1:
+            value = self.one_word.get(words[0])
+            return [] if value is None else [(0, 1, value)]
+        while i < n:
+            options = self.by_first.get(words[i])
+            if options is not None:
+                for tokens, value in options:
+                    size = len(tokens)
+                    if tuple(words[i : i + size]) == tokens:
+                        found.append((i, i + size, value))
+                        i += size - 1
+                        break
+            i += 1
+        return found
+
+    cpdef list known(self, list words):
+        """Per word, its place in a name ("B-LOCATION", "I-LOCATION" or ""): the feature."""
+        cdef list labels = [""] * len(words)
+        cdef Py_ssize_t start, end, i
+        for start, end, value in self.matches(words):
+            labels[start] = "B-" + value.type
+            for i in range(start + 1, end):
+                labels[i] = "I-" + value.type
+        return labels
+
+
+cdef list _spans(list labels):
+    """(start, end, type) of each name in IOB2 labels ("PER", "ORG", "LOC")."""
+    cdef list out = []
+    cdef Py_ssize_t i
+    cdef str label
+    if len(labels) == 1:  # most runs are one word
+        label = labels[0]
+        return [] if label == "O" else [(0, 1, label[2:])]
+    for i, label in enumerate(labels):
+        if label.startswith("B-"):
+            out.append((i, i + 1, label[2:]))
+        elif label.startswith("I-") and out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1, out[-1][2])
+    return out
+
+
+def consistent(list tagged, Py_ssize_t longest):
+    """The names of each run, one story one reading: each name gets the type most of its
+    mentions have, and its occurrences the tagger left out are names too ("Mavcom said"
+    after "the Malaysian Aviation Commission (Mavcom)"). `tagged`: (run, labels) pairs;
+    names of more than `longest` words are not looked for again (n² words)."""
+    cdef list found = [], out = [], spans, chosen, kept, words, options
+    cdef dict votes = {}, counts, by_first = {}
+    cdef Py_ssize_t start, end, i, n
+    cdef Run run
+    cdef tuple name
+    cdef set exact
+    for run, labels in tagged:
+        spans = _spans(labels)
+        found.append((run, spans))
+        for start, end, kind in spans:
+            if end - start <= longest:
+                counts = votes.setdefault(tuple(run.words[start:end]), {})
+                counts[kind] = counts.get(kind, 0) + 1
+    for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
+        by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
+    for run, spans in found:
+        words = run.words
+        if by_first.keys().isdisjoint(words):
+            out.append((run, spans))
+            continue
+        exact = {(start, end) for start, end, _ in spans}
+        n = len(words)
+        named = [False] * n
+        for start, end, _ in spans:
+            named[start:end] = [True] * (end - start)
+        chosen = []
+        i = 0
+        while i < n:
+            options = by_first.get(words[i])
+            if options is not None:
+                for name, kind in options:
+                    end = i + len(name)
+                    if tuple(words[i:end]) == name and (
+                        (i, end) in exact or not any(named[i:end])
+                    ):
+                        chosen.append((i, end, kind))
+                        i = end - 1
+                        break
+            i += 1
+        kept = [
+            span for span in spans if not any(s < span[1] and span[0] < e for s, e, _ in chosen)
+        ]
+        out.append((run, sorted(kept + chosen)))
+    return out

@@ -13,13 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import chain
 
 import orjson
 
-from workers.pipeline.crf import TOKEN, Run, runs_of
+from workers.pipeline.crf import TOKEN, Aliases, consistent, runs_of
 from workers.pipeline.quantities import find_quantities
-from workers.pipeline.tagger import Tagger
+from workers.pipeline.tagger import Known, Tagger
 from workers.records import Entity, EntityGroup
 
 PERSON, ORGANIZATION, LOCATION = "PERSON", "ORGANIZATION", "LOCATION"
@@ -46,19 +45,16 @@ class Gazetteer:
 
     def __init__(self, entries: Iterable[Mapping[str, object]]) -> None:
         self._by_alias: dict[str, Canonical] = {}
-        self._by_first: dict[str, list[tuple[tuple[str, ...], Canonical]]] = {}
+        names = []
         for entry in entries:
             canonical = Canonical(str(entry["id"]), str(entry["name"]), str(entry["type"]))
             for alias in entry["aliases"]:  # type: ignore[attr-defined]
                 if self._by_alias.setdefault(alias, canonical) is canonical:
-                    tokens = tuple(TOKEN.findall(alias))
-                    self._by_first.setdefault(tokens[0], []).append((tokens, canonical))
-        for options in self._by_first.values():
-            options.sort(key=lambda option: -len(option[0]))
-        # One-word aliases: most runs are one word, and this is their only possible match.
-        self._one_word = {
-            t[0]: c for t, c in chain.from_iterable(self._by_first.values()) if len(t) == 1
-        }
+                    names.append((tuple(TOKEN.findall(alias)), canonical))
+        self._names = Aliases(names)
+        # The tagger's gazetteer feature of a run's words: per word, its place in a
+        # name ("B-LOCATION", "I-..." or ""). Compiled, as it is read for every run.
+        self.known: Known = self._names.known
 
     @staticmethod
     @cache
@@ -72,35 +68,12 @@ class Gazetteer:
 
     def matches(self, words: list[str]) -> list[tuple[int, int, Canonical]]:
         """Longest names first, left to right, as token spans (start, end, entity)."""
-        if len(words) == 1:
-            canonical = self._one_word.get(words[0])
-            return [] if canonical is None else [(0, 1, canonical)]
-        found = []
-        i, n = 0, len(words)
-        while i < n:
-            for tokens, canonical in self._by_first.get(words[i], ()):
-                if tuple(words[i : i + len(tokens)]) == tokens:
-                    found.append((i, i + len(tokens), canonical))
-                    i += len(tokens)
-                    break
-            else:
-                i += 1
-        return found
+        return self._names.matches(words)
 
 
 @cache
 def _shipped_tagger(name: str) -> Tagger:
     return Tagger.load(name)
-
-
-def known_labels(count: int, matches: list[tuple[int, int, Canonical]]) -> list[str]:
-    """Per token, its place in a gazetteer name: the tagger's gazetteer feature."""
-    labels = [""] * count
-    for start, end, canonical in matches:
-        labels[start] = "B-" + canonical.type
-        for i in range(start + 1, end):
-            labels[i] = "I-" + canonical.type
-    return labels
 
 
 @dataclass(frozen=True)
@@ -128,11 +101,11 @@ class EntityTagger:
         if model is None:
             return [(start, end, c.type) for start, end, c in self._gazetteer_names(text)]
         found = []
-        for run, spans in consistent(model.tag(text, self._known)):
+        for run, spans in consistent(model.tag(text, self.gazetteer.known), MAX_NAME_WORDS):
             for first, last, kind in spans:
                 first, last = _trim(run.words, first, last)
                 if first < last:
-                    found.append((run.spans[first][0], run.spans[last - 1][1], kind))
+                    found.append((run.spans[first][0], run.spans[last - 1][1], TYPES[kind]))
         return found
 
     def linked_ids(self, text: str) -> set[str]:
@@ -143,9 +116,6 @@ class EntityTagger:
         for run in runs_of(text, frozenset()):
             for first, last, canonical in self.gazetteer.matches(run.words):
                 yield run.spans[first][0], run.spans[last - 1][1], canonical
-
-    def _known(self, words: list[str]) -> list[str]:
-        return known_labels(len(words), self.gazetteer.matches(words))
 
     def tag(self, text: str, language: str, opts: TagOptions) -> list[Entity]:
         """Entities in `text`, in order, non-overlapping, each with ``text[start:end]``."""
@@ -189,64 +159,6 @@ def _trim(words: list[str], first: int, last: int) -> tuple[int, int]:
         else:
             break
     return first, last
-
-
-Spans = list[tuple[int, int, str]]  # (first word, end word, type) of names in a run
-
-
-def consistent(tagged: list[tuple[Run, list[str]]]) -> list[tuple[Run, Spans]]:
-    """The names of each run, one story one reading: each name gets the type most of its
-    mentions have, and its occurrences the tagger left out are names too ("Mavcom said"
-    after "the Malaysian Aviation Commission (Mavcom)")."""
-    found = [(run, _spans(labels)) for run, labels in tagged]
-    votes: dict[tuple[str, ...], dict[str, int]] = {}
-    for run, spans in found:
-        for start, end, kind in spans:
-            if end - start > MAX_NAME_WORDS:
-                continue  # no name is that long; matching it again would cost n² words
-            counts = votes.setdefault(tuple(run.words[start:end]), {})
-            counts[kind] = counts.get(kind, 0) + 1
-    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
-        by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
-    out = []
-    for run, spans in found:
-        words = run.words
-        if by_first.keys().isdisjoint(words):
-            out.append((run, spans))
-            continue
-        exact = {(start, end) for start, end, _ in spans}
-        named = [False] * len(words)
-        for start, end, _ in spans:
-            named[start:end] = [True] * (end - start)
-        chosen: Spans = []
-        i = 0
-        while i < len(words):
-            for name, kind in by_first.get(words[i], ()):
-                end = i + len(name)
-                if tuple(words[i:end]) == name and ((i, end) in exact or not any(named[i:end])):
-                    chosen.append((i, end, kind))
-                    i = end - 1
-                    break
-            i += 1
-        kept = [
-            span for span in spans if not any(s < span[1] and span[0] < e for s, e, _ in chosen)
-        ]
-        out.append((run, sorted(kept + chosen)))
-    return out
-
-
-def _spans(labels: list[str]) -> Spans:
-    """(start, end, type) of each name in IOB2 labels over PER/ORG/LOC."""
-    if len(labels) == 1:  # most runs are one word
-        return [] if labels[0] == "O" else [(0, 1, TYPES[labels[0][2:]])]
-    out: Spans = []
-    for i, label in enumerate(labels):
-        if label[:2] == "B-":
-            out.append((i, i + 1, TYPES[label[2:]]))
-        elif label[:2] == "I-" and out and out[-1][1] == i:
-            out[-1] = (out[-1][0], i + 1, out[-1][2])
-    return out
 
 
 def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:

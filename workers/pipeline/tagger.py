@@ -35,14 +35,14 @@ class Tagger:
     scorer: Scorer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.scorer = Scorer(self.vocab, self.lexicon, self.common, self.weights, self.transitions)
+        self.scorer = Scorer(
+            self.labels, self.vocab, self.lexicon, self.common, self.weights, self.transitions
+        )
 
     def tag(self, text: str, known: Known) -> list[tuple[Run, list[str]]]:
         """Each run of `text` with one IOB2 label per word."""
         runs = runs_of(text, self.openers)
-        best = iter(self.scorer.best(runs, known))
-        labels = self.labels
-        return [(run, [labels[next(best)] for _ in run.words]) for run in runs]
+        return list(zip(runs, self.scorer.best(runs, known), strict=True))
 
     def save(self, path: Path, meta: dict[str, object]) -> None:
         header = {

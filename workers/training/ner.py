@@ -26,7 +26,7 @@ import numpy as np
 from workers.evaluation.conll import Sentence, documents, read_conll, spans, text_of, write_conll
 from workers.evaluation.entities import DEV, evaluate
 from workers.pipeline.crf import TEMPLATES, run_keys, runs_of
-from workers.pipeline.entities import EntityTagger, Gazetteer, known_labels
+from workers.pipeline.entities import EntityTagger, Gazetteer
 from workers.pipeline.tagger import Tagger
 
 OUT = Path(__file__).resolve().parent.parent / "data"
@@ -153,7 +153,7 @@ def runs(
             for i in range(words[first][0], words[last - 1][1]):
                 entity_at[i] = (first, kind)
         for run in runs_of(text, opening):
-            known = known_labels(len(run.words), gazetteer.matches(run.words))
+            known = gazetteer.known(run.words)
             seq = [
                 [f"{t}={key}" for t, key in enumerate(keys)]
                 for keys in run_keys(run, lex.types, lex.common, known)
