@@ -1,10 +1,11 @@
 """Train the shipped entity taggers from the public NER sets (`make train-ner DATA=...`).
 
-    python -m workers.training.ner ../shared/data/ner [--lang id|en] [--c 0.5]
+    python -m workers.training.ner ../shared/data/ner [--lang id|en] [--c1 0.3 --c2 0.05]
 
-Needs the `train` extra (scikit-learn). Fits a multinomial logistic regression
-over the tagger's feature templates on the candidate tokens of the training
-sets, keeps the weights of features seen at least `MIN_COUNT` times, and writes
+Needs the `train` extra (python-crfsuite). Fits a linear-chain CRF over the
+tagger's feature templates on the runs of candidate words of the training sets,
+read as the worker reads them (`workers/pipeline/crf.pyx`), keeps the weights of
+features seen at least `MIN_COUNT` times, and writes
 ``workers/data/ner-<lang>.npz`` with its scores on the dev split. The dev splits
 are idner-news-2k's dev.txt (Indonesian) and every fifth article of MEN
 (English), never trained on.
