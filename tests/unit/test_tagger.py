@@ -7,7 +7,15 @@ import itertools
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from workers.pipeline.crf import BOUNDARY, CONTEXT_CHARS, SLICES, TOKEN, run_keys, runs_of
+from workers.pipeline.crf import (
+    BOUNDARY,
+    CONTEXT_CHARS,
+    SLICES,
+    TOKEN,
+    run_keys,
+    runs_of,
+    shape,
+)
 
 from workers.pipeline.entities import EntityTagger
 from workers.pipeline.tagger import Tagger
@@ -142,3 +150,9 @@ def test_saved_model_tags_the_same(tmp_path):
         labels for _, labels in MODEL.tag(text, known)
     ]
     assert np.allclose(loaded.transitions, MODEL.transitions)
+
+
+def test_shape_is_letter_classes_with_repeats_collapsed():
+    assert [shape(w) for w in ("Cho", "Tae-yul", "B.J", "NASA", "G20", "\x00\x00A", "")] == [
+        "Xx", "Xx-x", "X.X", "X", "Xd", "\x00X", ""
+    ]  # fmt: skip

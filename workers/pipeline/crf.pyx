@@ -1,5 +1,7 @@
 # cython: language_level=3
-"""What the entity tagger reads: runs of candidate words, their feature keys, their rows.
+"""What the entity tagger reads and how it decides: runs of candidate words, their
+feature keys and weight rows, Viterbi, the gazetteer's matching (`Aliases`) and one
+reading per name per story (`consistent`).
 
 Compiled (Cython) because this is the tagger's hot loop: a 4 KB story has a
 hundred runs or more, and per-run Python work, not the regexes, was most of the
@@ -169,12 +171,11 @@ cpdef list runs_of(str text, frozenset openers):
 cpdef str shape(str word):
     """Letter classes, repeats collapsed: "Cho" -> "Xx", "Tae-yul" -> "Xx-x", "B.J" -> "X.X"."""
     cdef list out = []
-    cdef Py_UCS4 last = 0, c
+    cdef Py_UCS4 ch, c
     for ch in word[:12]:
         c = u"X" if ch.isupper() else u"x" if ch.isalpha() else u"d" if ch.isdigit() else ch
-        if c != last:
+        if not out or out[-1] != c:
             out.append(c)
-            last = c
     return "".join(out)
 
 
