@@ -26,7 +26,7 @@ import os
 import signal
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from aiokafka.errors import IllegalStateError
@@ -365,22 +365,21 @@ async def _scan(emitted_since: Callable[[float], set[str]], first: float | None)
 def _sweep(index: Table, buckets: BucketStore, pipeline: Pipeline, metrics: Metrics) -> None:
     """Delete expired and surplus index entries (tombstones go to the changelog), then
     the buckets whose every member is gone."""
-    now = time.time()
-    entries = [
-        (key, entry_time(key.decode(), value))
-        for key, value in index.items()
-        if not key.startswith(TOKEN_KEY.encode())
-    ]
-    doomed = expired(entries, now, pipeline.opts.dedupe)
+    token = TOKEN_KEY.encode()
+
+    def entries() -> Iterator[tuple[bytes, float]]:
+        for key, value in index.items():
+            if not key.startswith(token):
+                yield key, entry_time(key.decode(), value)
+
+    doomed, oldest, left = expired(entries, time.time(), pipeline.opts.dedupe)
     for key in doomed:
         del index[key]
-    gone = set(doomed)
     # A bucket's time is its newest member's: older than every story kept, it holds none.
-    oldest = min((seen for key, seen in entries if key not in gone), default=now)
     dropped, kept = buckets.sweep(oldest)
-    metrics.index_entries.set(len(entries) - len(doomed))
+    metrics.index_entries.set(left)
     if doomed or dropped:
         log.info(
             "dedupe index: dropped %d of %d entries, %d of %d buckets",
-            len(doomed), len(entries), dropped, dropped + kept,
+            len(doomed), len(doomed) + left, dropped, dropped + kept,
         )  # fmt: skip

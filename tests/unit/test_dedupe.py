@@ -132,8 +132,21 @@ def test_dead_letters_are_decided_once_per_origin():
 
 def test_sweep_drops_expired_then_oldest_beyond_the_bound():
     opts = DedupeOptions(retention_seconds=100.0, max_entries=3)
-    entries = [("a", 0.0), ("b", 50.0), ("c", 60.0), ("d", 70.0), ("e", 80.0)]
-    assert expired(entries, 120.0, opts) == ["a", "b"]
+    entries = [("a", 0.0), ("c", 60.0), ("b", 50.0), ("d", 70.0), ("e", 80.0)]
+    assert expired(lambda: iter(entries), 120.0, opts) == (["a", "b"], 60.0, 3)
+
+
+def test_sweep_within_the_bound_reads_the_index_once():
+    reads = []
+
+    def entries():
+        reads.append(1)
+        return iter([("a", 0.0), ("b", 50.0), ("c", 60.0)])
+
+    opts = DedupeOptions(retention_seconds=100.0, max_entries=3)
+    assert expired(entries, 120.0, opts) == (["a"], 50.0, 2)
+    assert len(reads) == 1
+    assert expired(lambda: iter([]), 120.0, opts) == ([], 120.0, 0)
 
 
 def test_every_index_entry_has_a_time_for_the_sweep():

@@ -18,11 +18,12 @@ messages decided under it, so a message replayed after a crash is recognised.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import struct
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 
@@ -41,6 +42,7 @@ Lookup = Callable[[str], bytes | None]
 # out of the changelogged table (workers/buckets.py).
 BAND_PREFIX = "band:"
 Writes = dict[str, bytes]
+K = TypeVar("K")  # an index key: str offline, bytes in the worker's table
 
 
 @dataclass(frozen=True)
@@ -200,15 +202,30 @@ def entry_time(key: str, value: bytes) -> float:
     return float(orjson.loads(value)["t"])
 
 
-def expired(entries: list[tuple[str, float]], now: float, opts: DedupeOptions) -> list[str]:
-    """Keys to delete: those past retention, then the oldest beyond the size bound."""
-    doomed = [k for k, seen in entries if now - seen > opts.retention_seconds]
-    alive = len(entries) - len(doomed)
-    if alive > opts.max_entries:
-        gone = set(doomed)
-        oldest = sorted((seen, k) for k, seen in entries if k not in gone)
-        doomed.extend(k for _, k in oldest[: alive - opts.max_entries])
-    return doomed
+def expired(
+    entries: Callable[[], Iterable[tuple[K, float]]], now: float, opts: DedupeOptions
+) -> tuple[list[K], float, int]:
+    """Keys to delete (those past retention, then the oldest beyond the size bound), the
+    oldest time among the entries kept, and how many are kept.
+
+    `entries()` is read once, and a second time only when the bound is passed; what is
+    held is the keys to delete, not the index, which can have a million entries.
+    """
+    doomed: list[K] = []
+    alive, oldest = 0, None
+    for key, seen in entries():
+        if now - seen > opts.retention_seconds:
+            doomed.append(key)
+        else:
+            alive += 1
+            oldest = seen if oldest is None else min(oldest, seen)
+    surplus = alive - opts.max_entries
+    if surplus > 0:
+        fresh = ((seen, key) for key, seen in entries() if now - seen <= opts.retention_seconds)
+        first = heapq.nsmallest(surplus + 1, fresh)
+        doomed += [key for _, key in first[:surplus]]
+        oldest, alive = first[surplus][0], alive - surplus
+    return doomed, now if oldest is None else oldest, alive
 
 
 class MemoryIndex:
