@@ -395,10 +395,9 @@ cdef class Aliases:
         self.by_first = {}
         for tokens, value in names:
             self.by_first.setdefault(tokens[0], []).append((tokens, value))
-        for options in self.by_first.values():
-            options.sort(key=lambda option: -len(option[0]))
         self.one_word = {}
         for options in self.by_first.values():
+            options.sort(key=lambda option: -len(option[0]))
             for tokens, value in options:
                 if len(tokens) == 1:
                     self.one_word[tokens[0]] = value

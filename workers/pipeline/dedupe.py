@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import struct
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -211,21 +212,24 @@ def expired(
     `entries()` is read once, and a second time only when the bound is passed; what is
     held is the keys to delete, not the index, which can have a million entries.
     """
+
+    def kept(seen: float) -> bool:
+        return now - seen <= opts.retention_seconds
+
     doomed: list[K] = []
-    alive, oldest = 0, None
+    alive, oldest = 0, math.inf
     for key, seen in entries():
-        if now - seen > opts.retention_seconds:
-            doomed.append(key)
-        else:
+        if kept(seen):
             alive += 1
-            oldest = seen if oldest is None else min(oldest, seen)
+            oldest = min(oldest, seen)
+        else:
+            doomed.append(key)
     surplus = alive - opts.max_entries
     if surplus > 0:
-        fresh = ((seen, key) for key, seen in entries() if now - seen <= opts.retention_seconds)
-        first = heapq.nsmallest(surplus + 1, fresh)
+        first = heapq.nsmallest(surplus + 1, ((seen, key) for key, seen in entries() if kept(seen)))
         doomed += [key for _, key in first[:surplus]]
         oldest, alive = first[surplus][0], alive - surplus
-    return doomed, now if oldest is None else oldest, alive
+    return doomed, oldest if alive else now, alive
 
 
 class MemoryIndex:
