@@ -11,15 +11,12 @@ from faust.transport.drivers.aiokafka import Producer
 from faust.types import ProducerT
 
 from workers.broker import faust_credentials
-from workers.config import Settings
+from workers.config import DECIDE_PARTITIONS, Settings
 
 # The dedupe index (see workers.pipeline.dedupe for its keys).
 INDEX_TABLE = "dedupe-index"
 # Learned boilerplate: per source, its line counts (workers.pipeline.boilerplate).
 LEARNED_TABLE = "learned-boilerplate"
-# Every dedupe decision is taken in one partition, against one index, so near
-# duplicates meet whatever raw partition they came through (docs/ARCHITECTURE.md).
-DECIDE_PARTITIONS = 1
 # RocksDB for the table and the bucket store: 10 bloom bits per key (Faust's
 # default of 3 lets about one lookup in six of an absent key read from disk), and
 # memory bounded per store to a 64 MiB block cache plus two 16 MiB write buffers.

@@ -13,7 +13,7 @@ import faust
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from workers.config import Settings
+from workers.config import DECIDE_PARTITIONS, Settings
 from workers.errors import BrokerError
 from workers.records import ORIGIN_HEADER
 
@@ -115,9 +115,16 @@ def talking_to(settings: Settings) -> Iterator[None]:
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create newswire's public topics if missing (Faust creates its internal ones)."""
+    """Create newswire's topics if missing, the internal `prepared` one too.
+
+    Faust would create `prepared` itself, but on a fresh deployment its consumer can
+    join the group first: the topic is then left out of the assignment ("Ignoring
+    missing topic") and no story is decided (none in 3 minutes, at the start of a
+    million-story soak). The tables' changelogs Faust creates in time.
+    """
     t = settings.topics
-    wanted = [t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts]
+    wanted = {name: settings.partitions for name in (t.raw, t.enriched, t.duplicates,
+              t.deadletter, t.alerts)} | {t.prepared: DECIDE_PARTITIONS}  # fmt: skip
     with talking_to(settings):
         client = KafkaAdminClient(
             **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS
@@ -128,7 +135,7 @@ def ensure_topics(settings: Settings) -> list[str]:
             if missing:
                 spec = {
                     name: {
-                        "num_partitions": settings.partitions,
+                        "num_partitions": wanted[name],
                         "replication_factor": settings.replication_factor,
                     }
                     for name in missing

@@ -265,6 +265,11 @@ class Settings:
         ]
 
 
+# Every dedupe decision is taken in one partition, against one index, so near
+# duplicates meet whatever raw partition they came through (docs/ARCHITECTURE.md).
+DECIDE_PARTITIONS = 1
+
+
 @dataclass(frozen=True)
 class Topics:
     """The topic names for one prefix, defined once."""

@@ -10,8 +10,8 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, KafkaProducer
 
-from workers.broker import emitted_origins
-from workers.config import Settings
+from workers.broker import emitted_origins, ensure_topics
+from workers.config import DECIDE_PARTITIONS, Settings
 from workers.produce import content_id
 from workers.records import ORIGIN_HEADER
 
@@ -69,6 +69,27 @@ def test_produce_sends_jsonl_text_html_and_stdin_keyed_by_id(env, tmp_path):
     assert plain["body"].startswith("A plain text story") and plain["content_type"] == "text/plain"
     html = orjson.loads(messages[content_id(page.read_bytes()).encode()])
     assert html["content_type"] == "text/html"
+
+
+def test_topics_exist_before_the_worker_the_internal_prepared_one_too(env):
+    """The `env` fixture ran `ensure_topics`: every topic is there, `prepared` with the one
+    decision partition (a worker joining before Faust creates it would decide nothing)."""
+    settings = Settings.from_env(env)
+    t = settings.topics
+    consumer = KafkaConsumer(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"])
+    try:
+        partitions = {
+            name: len(consumer.partitions_for_topic(name) or ())
+            for name in (t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts, t.prepared)
+        }
+    finally:
+        consumer.close()
+    assert partitions == {
+        **dict.fromkeys((t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts),
+                        settings.partitions),
+        t.prepared: DECIDE_PARTITIONS,
+    }  # fmt: skip
+    assert ensure_topics(settings) == []  # nothing missing the second time
 
 
 def test_produce_to_a_missing_file_is_a_clear_error(env, tmp_path):
