@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from workers.pipeline.crf import (
     BOUNDARY,
     CONTEXT_CHARS,
-    SLICES,
+    TEMPLATES,
     TOKEN,
     run_keys,
     runs_of,
@@ -104,18 +104,38 @@ def test_runs_read_the_tokens_the_regex_reads(text):
         assert run.after == [*after, BOUNDARY, BOUNDARY][:2]
 
 
-def test_scores_are_the_weights_of_the_trained_keys():
-    text = "Kata Presiden Joko Widodo di Istana Bogor, Jawa Barat, Senin. Ia bertemu PBB."
-    found = runs_of(text, MODEL.openers)
+def expected_emissions(text: str) -> np.ndarray:
+    """Each word's weight rows under the keys training reads (`run_keys`), summed."""
     known = EntityTagger.load().gazetteer.known
     rows = [
         [v.get(key, 0) for v, key in zip(MODEL.vocab, keys, strict=True)]
-        for run in found
+        for run in runs_of(text, MODEL.openers)
         for keys in run_keys(run, MODEL.lexicon, MODEL.common, known(run.words))
     ]
-    assert np.array(rows)[:, SLICES["word"]].any()  # the words are in the vocabulary
-    expected = MODEL.weights[np.array(rows)].sum(axis=1)
-    assert np.array_equal(MODEL.scorer.emissions(found, known), expected)
+    return MODEL.weights[np.array(rows, dtype=int).reshape(-1, len(MODEL.vocab))].sum(axis=1)
+
+
+def emissions(text: str) -> np.ndarray:
+    return MODEL.scorer.emissions(runs_of(text, MODEL.openers), EntityTagger.load().gazetteer.known)
+
+
+def test_scores_are_the_weights_of_the_trained_keys():
+    text = "Kata Presiden Joko Widodo di Istana Bogor, Jawa Barat, Senin. Ia bertemu PBB."
+    keys = [
+        keys
+        for run in runs_of(text, MODEL.openers)
+        for keys in run_keys(run, MODEL.lexicon, MODEL.common, [""] * len(run.words))
+    ]
+    pairs = TEMPLATES.index("prev_word"), TEMPLATES.index("next_word")
+    assert any(k[0] in MODEL.vocab[0] for k in keys)  # the words are in the vocabulary
+    assert any(k[t] in MODEL.vocab[t] for k in keys for t in pairs)  # and some pairs
+    assert np.array_equal(emissions(text), expected_emissions(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(TRICKY, WORDS))
+def test_scores_of_any_text_are_the_weights_of_its_trained_keys(text):
+    assert np.array_equal(emissions(text), expected_emissions(text))
 
 
 def test_viterbi_finds_the_best_labels_of_each_run():

@@ -42,8 +42,8 @@ RUN = re.compile(
 BOUNDARY = "."  # what lies beyond the text or its line, for the context features
 SENTENCE_END = frozenset('.!?:;"\u201c\u201d')
 CONTEXT_CHARS = 40  # text read on each side of a run for two words of context
-# Templates come in groups, each a function of one word, so that the rows of a word
-# are looked up once per story (`Scorer`), not once per template.
+# The first templates are each a function of one word (the word itself, or a
+# neighbour), so `Scorer` looks up a word's rows for all of them once per story.
 WORD = ("word", "lower", "suffix", "prefix", "shape", "lexicon", "common")
 NEAR = ("lower", "lexicon", "shape")  # of the word before, and of the word after
 FAR = ("lower",)  # of the second word before, and after
@@ -58,21 +58,11 @@ TEMPLATES = (
     *RUN_WIDE,
     *PLACE,
 )
-GROUPS = {"word": WORD, "prev": NEAR, "next": NEAR, "prev2": FAR, "next2": FAR,
-          "run_wide": RUN_WIDE, "place": PLACE}  # fmt: skip
+cdef enum:
+    ONE_WORD = 15  # templates of one word: WORD, then NEAR and FAR on each side
+cdef Py_ssize_t N_WORD = len(WORD), N_NEAR = len(NEAR)
+assert N_WORD + 2 * N_NEAR + 2 * len(FAR) == ONE_WORD
 MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afresh
-
-
-def _slices():
-    """Each group's templates in TEMPLATES."""
-    out, at = {}, 0
-    for name, group in GROUPS.items():
-        out[name] = slice(at, at + len(group))
-        at += len(group)
-    return out
-
-
-SLICES = _slices()
 
 
 cdef inline bint _is_word(Py_UCS4 ch):
@@ -205,23 +195,32 @@ cpdef tuple run_wide_keys(Run run):
     return ("", run.words[0].lower(), run.words[-1].lower())
 
 
+# The "run" keys: where a word sits in a run ("B", "I", "E") and the run's length, 2-4+.
+_PLACES = tuple(tuple(f"{where}{length}" for length in range(5)) for where in "BIE")
+
+
+cdef inline str _place(Py_ssize_t k, Py_ssize_t n):
+    """The "run" key of the k-th word (from 1) of a run of n words."""
+    if n == 1:
+        return "S1"
+    return _PLACES[0 if k == 1 else 2 if k == n else 1][n if n < 4 else 4]
+
+
+cdef inline str _opens(str before):
+    """The "first" key of a run's first word: whether the run opens a sentence."""
+    return "1" if before == BOUNDARY or before[-1:] in SENTENCE_END else "0"
+
+
 cpdef list place_keys(Run run, list known):
     """The PLACE templates of each word of a run: where it sits, whether the run opens a
     sentence, its neighbours as pairs, and `known`, where it sits in a gazetteer name
     ("B-LOCATION", "I-..." or "")."""
-    cdef str before = run.before[-1], low, length
-    cdef str first = "1" if before == BOUNDARY or before[-1:] in SENTENCE_END else "0"
     cdef Py_ssize_t n = len(run.words), k
-    if n == 1:  # most runs: the same keys, fewer steps
-        low = run.words[0].lower()
-        return [("S1", first, before.lower() + " " + low, low + " " + run.after[0].lower(),
-                 known[0])]
-    cdef list lowers = [w.lower() for w in (before, *run.words, run.after[0])]
-    length = str(min(n, 4))
+    cdef list lowers = [w.lower() for w in (run.before[-1], *run.words, run.after[0])]
     return [
         (
-            ("B" if k == 1 else "E" if k == n else "I") + length,
-            first if k == 1 else "0",
+            _place(k, n),
+            _opens(run.before[-1]) if k == 1 else "0",
             lowers[k - 1] + " " + lowers[k],
             lowers[k] + " " + lowers[k + 1],
             known[k - 1],
@@ -248,18 +247,43 @@ def run_keys(Run run, dict lexicon, frozenset common, list known):
     ]
 
 
+cdef dict _by_left(dict pairs):
+    """Pair keys {"a b": row} as {"a": {"b": row}} (words have no spaces)."""
+    cdef dict out = {}
+    for key, row in pairs.items():
+        left, _, right = key.partition(" ")
+        out.setdefault(left, {})[right] = row
+    return out
+
+
+cdef class _Word:
+    """A word's weight rows under the templates of one word, and its lowercase form."""
+
+    cdef str lower
+    cdef Py_ssize_t rows[ONE_WORD]
+
+
+cdef inline Py_ssize_t _pair(dict by_left, _Word left, _Word right):
+    """The row of the pair key "left right"."""
+    found = by_left.get(left.lower)
+    return 0 if found is None else (<dict>found).get(right.lower, 0)
+
+
 cdef class Scorer:
     """A model's weights applied to the words of runs, and the best labels they give.
 
-    The weight rows of a word's WORD, NEAR and FAR templates are remembered (up to
-    MAX_CACHED words a group): a story's words mostly recur across stories.
+    Each word's rows under the templates of one word are remembered (up to MAX_CACHED
+    words): a story's words mostly recur across stories.
     """
 
     cdef tuple names  # of the labels: "O", "B-PER", ...
     cdef tuple vocab
     cdef dict lexicon
     cdef frozenset common
-    cdef dict word_c, prev_c, next_c, prev2_c, next2_c
+    cdef dict words  # word -> _Word
+    # The neighbour pairs ("prev_word", "next_word" keys "a b") by their left word:
+    # looked up without building the pair's string.
+    cdef dict prev_pairs, next_pairs
     cdef const float[:, ::1] weights  # (rows, labels); row 0 is all zeros (unknown key)
     cdef const float[:, ::1] transitions  # (labels, labels): from, to
     cdef Py_ssize_t labels
@@ -268,29 +292,33 @@ cdef class Scorer:
         self, tuple names, tuple vocab, dict lexicon, frozenset common, weights, transitions
     ):
         self.names, self.vocab, self.lexicon, self.common = names, vocab, lexicon, common
-        self.word_c, self.prev_c, self.next_c, self.prev2_c, self.next2_c = {}, {}, {}, {}, {}
+        self.words = {}
+        self.prev_pairs = _by_left(self._keys("prev_word"))
+        self.next_pairs = _by_left(self._keys("next_word"))
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.transitions = np.ascontiguousarray(transitions, dtype=np.float32)
         self.labels = self.weights.shape[1]
 
-    cdef tuple _fill(self, dict cache, str group, str word):
-        """The weight rows of one word's templates in a group, remembered."""
-        cdef tuple keys
-        if group == "word":
-            keys = word_keys(word, self.lexicon, self.common)
-        elif group == "prev" or group == "next":
-            keys = near_keys(word, self.lexicon)
-        else:
-            keys = (word.lower(),)
-        rows = tuple([v.get(key, 0) for v, key in zip(self.vocab[SLICES[group]], keys)])
-        if len(cache) >= MAX_CACHED:
-            cache.clear()
-        cache[word] = rows
-        return rows
+    cdef dict _keys(self, str template):
+        """A template's keys and their rows."""
+        return self.vocab[TEMPLATES.index(template)]
 
-    cdef tuple _cached(self, dict cache, str group, str word):
-        found = cache.get(word)
-        return <tuple>found if found is not None else self._fill(cache, group, word)
+    cdef _Word _word(self, str word):
+        """The rows of `word` under the templates of one word, remembered."""
+        found = self.words.get(word)
+        if found is not None:
+            return <_Word>found
+        cdef _Word info = _Word()
+        info.lower = word.lower()
+        near = near_keys(word, self.lexicon)
+        keys = (*word_keys(word, self.lexicon, self.common), *near, *near, info.lower,
+                info.lower)  # fmt: skip
+        for i in range(ONE_WORD):
+            info.rows[i] = (<dict>self.vocab[i]).get(keys[i], 0)
+        if len(self.words) >= MAX_CACHED:
+            self.words.clear()
+        self.words[word] = info
+        return info
 
     cdef inline void _add(self, float* out, Py_ssize_t row):
         cdef const float* weights = &self.weights[row, 0]
@@ -300,46 +328,53 @@ cdef class Scorer:
 
     def emissions(self, list runs, known):
         """Each word's score per label: the sum of its templates' weight rows, added in
-        TEMPLATES order (as the model was scored when it was trained)."""
-        cdef dict bias, head, tail, at, first, prev_word, next_word, gazetteer
-        bias, head, tail = self.vocab[SLICES["run_wide"]]
-        at, first, prev_word, next_word, gazetteer = self.vocab[SLICES["place"]]
-        cdef Py_ssize_t count = 0, word = 0, k
+        TEMPLATES order (as the model was scored when it was trained): the keys are
+        those of `run_keys`, looked up without being built."""
+        cdef dict bias, head, tail, at, first, gazetteer
+        bias, head, tail = self._keys("bias"), self._keys("run_head"), self._keys("run_tail")
+        at, first, gazetteer = self._keys("run"), self._keys("first"), self._keys("gazetteer")
+        cdef Py_ssize_t count = 0, word = 0, k, n, i
         cdef Run run
         for run in runs:
             count += len(run.words)
         scores = np.zeros((count, self.labels), dtype=np.float32)
         cdef float[:, ::1] out = scores
         cdef float* at_word
-        cdef list words
-        cdef tuple keys, place, part
-        cdef Py_ssize_t b, h, t
+        cdef list infos, marks
+        cdef tuple wide
+        cdef _Word w
+        cdef Py_ssize_t b, h, t, opens, middle
+        cdef dict pairs
         for run in runs:
-            words = [*run.before, *run.words, *run.after]
-            keys = run_wide_keys(run)
-            b, h, t = bias.get(keys[0], 0), head.get(keys[1], 0), tail.get(keys[2], 0)
-            k = 2
-            for place in place_keys(run, known(run.words)):
+            infos = [self._word(x) for x in (*run.before, *run.words, *run.after)]
+            n = len(run.words)
+            wide = run_wide_keys(run)
+            b, h, t = bias.get(wide[0], 0), head.get(wide[1], 0), tail.get(wide[2], 0)
+            opens = first.get(_opens(run.before[-1]), 0)
+            middle = first.get("0", 0)
+            marks = known(run.words)
+            for k in range(2, n + 2):
                 at_word = &out[word, 0]
-                for part in (
-                    self._cached(self.word_c, "word", words[k]),
-                    self._cached(self.prev_c, "prev", words[k - 1]),
-                    self._cached(self.next_c, "next", words[k + 1]),
-                    self._cached(self.prev2_c, "prev2", words[k - 2]),
-                    self._cached(self.next2_c, "next2", words[k + 2]),
-                ):
-                    for row in part:
-                        self._add(at_word, row)
+                w = infos[k]
+                for i in range(N_WORD):
+                    self._add(at_word, w.rows[i])
+                w = infos[k - 1]
+                for i in range(N_WORD, N_WORD + N_NEAR):
+                    self._add(at_word, w.rows[i])
+                w = infos[k + 1]
+                for i in range(N_WORD + N_NEAR, N_WORD + 2 * N_NEAR):
+                    self._add(at_word, w.rows[i])
+                self._add(at_word, (<_Word>infos[k - 2]).rows[ONE_WORD - 2])
+                self._add(at_word, (<_Word>infos[k + 2]).rows[ONE_WORD - 1])
                 self._add(at_word, b)
                 self._add(at_word, h)
                 self._add(at_word, t)
-                self._add(at_word, at.get(place[0], 0))
-                self._add(at_word, first.get(place[1], 0))
-                self._add(at_word, prev_word.get(place[2], 0))
-                self._add(at_word, next_word.get(place[3], 0))
-                self._add(at_word, gazetteer.get(place[4], 0))
+                self._add(at_word, at.get(_place(k - 1, n), 0))
+                self._add(at_word, opens if k == 2 else middle)
+                self._add(at_word, _pair(self.prev_pairs, infos[k - 1], infos[k]))
+                self._add(at_word, _pair(self.next_pairs, infos[k], infos[k + 1]))
+                self._add(at_word, gazetteer.get(marks[k - 2], 0))
                 word += 1
-                k += 1
         return scores
 
     def best(self, list runs, known):
