@@ -36,8 +36,9 @@ _SEPARATOR = rf"[ \t]+(?:(?:{CONNECTORS})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \
 # A name in brackets right after a run belongs to it: "Bursa Efek Indonesia (BEI)".
 _BRACKETED = rf"[ \t]*\([ \t]*{_CAP_WORD}(?:[ \t]+{_CAP_WORD})*[ \t]*\)"
 RUN = re.compile(
-    # The lookahead lets the engine skip positions without a capital before the lookbehind.
-    rf"(?=[{CAPITALS}])(?<![\w\-]){_CAP_WORD}(?:(?:{_SEPARATOR}){_CAP_WORD}|{_BRACKETED})*"
+    # A capital not after a word character or hyphen, then the rest of its word. Opening
+    # with the capital (the lookbehind looks past it) lets the engine skip to capitals.
+    rf"[{CAPITALS}](?<![\w\-].){_REST}(?:(?:{_SEPARATOR}){_CAP_WORD}|{_BRACKETED})*"
 )
 BOUNDARY = "."  # what lies beyond the text or its line, for the context features
 SENTENCE_END = frozenset('.!?:;"\u201c\u201d')

@@ -134,8 +134,7 @@ class EntityTagger:
                     else None,
                 )
             )
-        taken = [(e.start, e.end) for e in found]
-        found.extend(q for q in find_quantities(text) if not _overlaps(taken, q.start, q.end))
+        found.extend(_outside(found, find_quantities(text)))
         found.sort(key=lambda e: e.start)
         return found[: opts.max_entities]
 
@@ -170,8 +169,15 @@ def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:
     return any(name in folded for name in said)
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
+def _outside(names: list[Entity], quantities: list[Entity]) -> list[Entity]:
+    """The quantities that overlap no name; both in order, names apart from each other."""
+    out, i = [], 0
+    for q in quantities:
+        while i < len(names) and names[i].end <= q.start:
+            i += 1  # names ending before q end before every later quantity too
+        if i == len(names) or q.end <= names[i].start:
+            out.append(q)
+    return out
 
 
 def group_entities(
