@@ -312,6 +312,8 @@ cdef class Scorer:
         cdef _Word info = _Word()
         info.lower = word.lower()
         near = near_keys(word, self.lexicon)
+        # In TEMPLATES order: as the word itself, the word before, the word after, the
+        # second word before and the second after.
         keys = (*word_keys(word, self.lexicon, self.common), *near, *near, info.lower,
                 info.lower)  # fmt: skip
         for i in range(ONE_WORD):
@@ -345,7 +347,6 @@ cdef class Scorer:
         cdef tuple wide
         cdef _Word w
         cdef Py_ssize_t b, h, t, opens, middle
-        cdef dict pairs
         for run in runs:
             infos = [self._word(x) for x in (*run.before, *run.words, *run.after)]
             n = len(run.words)
