@@ -123,8 +123,8 @@ def ensure_topics(settings: Settings) -> list[str]:
     million-story soak). The tables' changelogs Faust creates in time.
     """
     t = settings.topics
-    wanted = {name: settings.partitions for name in (t.raw, t.enriched, t.duplicates,
-              t.deadletter, t.alerts)} | {t.prepared: DECIDE_PARTITIONS}  # fmt: skip
+    public = (t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts)
+    wanted = {name: settings.partitions for name in public} | {t.prepared: DECIDE_PARTITIONS}
     with talking_to(settings):
         client = KafkaAdminClient(
             **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS

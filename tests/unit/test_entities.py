@@ -1,14 +1,18 @@
 """The entity stage: the shipped models, gazetteer linking, consistency, groups and bounds."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from workers.pipeline.crf import TOKEN
 
 from workers.pipeline.entities import (
     EntityTagger,
     Gazetteer,
     TagOptions,
+    _outside,
     group_entities,
 )
+from workers.records import Entity
 
 TAGGING = EntityTagger.load()
 OPTS = TagOptions()
@@ -129,3 +133,17 @@ def test_groups_join_mentions_by_id_and_surname_with_salience():
 def test_entity_count_is_bounded():
     text = " ".join(f"di Kota Nomor{i}" for i in range(3000))
     assert len(TAGGING.tag(text, "id", TagOptions(max_entities=50))) == 50
+
+
+def spans_to_entities(cuts: list[int], kind: str) -> list[Entity]:
+    """Entities between consecutive cut points, every other pair (so apart)."""
+    points = sorted(set(cuts))
+    return [Entity("x", kind, a, b) for a, b in zip(points[::2], points[1::2], strict=False)]
+
+
+@given(st.lists(st.integers(0, 60)), st.lists(st.tuples(st.integers(0, 60), st.integers(1, 9))))
+def test_quantities_are_kept_unless_they_overlap_a_name(cuts, quantities):
+    names = spans_to_entities(cuts, "PERSON")
+    found = sorted((Entity("1", "DATE", a, a + n) for a, n in quantities), key=lambda q: q.start)
+    expected = [q for q in found if not any(n.start < q.end and q.start < n.end for n in names)]
+    assert _outside(names, found) == expected
