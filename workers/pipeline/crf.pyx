@@ -346,14 +346,13 @@ cdef class Scorer:
         cdef list infos, marks
         cdef tuple wide
         cdef _Word w
-        cdef Py_ssize_t b, h, t, opens, middle
+        cdef Py_ssize_t b, h, t, opens, middle = first.get("0", 0)  # any word but a run's first
         for run in runs:
             infos = [self._word(x) for x in (*run.before, *run.words, *run.after)]
             n = len(run.words)
             wide = run_wide_keys(run)
             b, h, t = bias.get(wide[0], 0), head.get(wide[1], 0), tail.get(wide[2], 0)
             opens = first.get(_opens(run.before[-1]), 0)
-            middle = first.get("0", 0)
             marks = known(run.words)
             for k in range(2, n + 2):
                 at_word = &out[word, 0]
