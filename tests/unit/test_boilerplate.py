@@ -134,6 +134,20 @@ def test_pipeline_cuts_learned_lines_and_moves_entity_offsets(check_event):
     assert "Joko Widodo" in [e.text for e in event.entities]
 
 
+def test_a_dateline_below_a_learned_line_is_lifted_once_the_line_is_cut(check_event):
+    rng = random.Random(10)
+    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5)))
+    first = "KABARHARIAN.ID, Bandung - Gubernur Ridwan Kamil meninjau banjir di Bandung."
+    stories = [{"id": f"s{n}", "source": "kabar", "body": AD + "\n" + body(rng)} for n in range(5)]
+    stories.append({"id": "s5", "source": "kabar", "body": f"{AD}\n{first}\n{body(rng)}"})
+    *_, event = run(pipeline, stories)
+    check_event(orjson.loads(dumps(event)))
+    assert event.dateline == "KABARHARIAN.ID, Bandung"
+    assert event.body.startswith("Gubernur Ridwan Kamil meninjau")
+    assert "Ridwan Kamil" in [e.text for e in event.entities]
+    assert all(e.start >= 0 and event.body[e.start : e.end] == e.text for e in event.entities)
+
+
 def test_a_republished_story_is_never_learned():
     rng = random.Random(9)
     pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5)))

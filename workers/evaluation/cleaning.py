@@ -3,11 +3,12 @@
     python -m workers.evaluation.cleaning [--json] [--write corpus.jsonl]
 
 1. The corpus (workers/evaluation/cleaning_corpus.py: 360 stories, 24 invented
-   outlets, nine languages, every line labelled): precision, recall and F1 of
-   the lines cleaning removes, and the share of content lines lost, for
+   outlets, nine languages, every line labelled), twice: with site chrome drawn
+   per story, and with each outlet printing its own template. Precision, recall
+   and F1 of the lines cleaning removes, and the share of content lines lost, for
    - rules: the catalogue, repeats and the wire credit (a new outlet, nothing learned);
    - rules + learned: the same after the learner has seen 60 earlier stories of
-     each outlet (its own ad line in about half of them, their story lines unique).
+     each outlet, written the same way (their story lines unique).
    Each per language, and the recall per kind of boilerplate: `heldout` lines
    were written after the rules had been fitted to the rest of the material and
    are measured without a rule written for them (the estimate for phrasing the
@@ -31,7 +32,7 @@ from collections.abc import Iterable
 import orjson
 
 from workers.evaluation.cleaning_corpus import SEED, Line, Story, Writer, corpus, outlets
-from workers.pipeline.boilerplate import Learner, LearnOptions, load_nothing
+from workers.pipeline.boilerplate import Learner, load_nothing
 from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
@@ -41,6 +42,8 @@ WARM_STORIES = 60
 CURVE_OUTLETS = 10
 CURVE_STORIES = 60
 REPUBLISHED = 25
+# The corpus twice: site chrome drawn per story, or each outlet's own template.
+CORPORA = {"chrome drawn per story": False, "outlet templates": True}
 
 
 def removed_flags(lines: Iterable[str], body: str) -> list[bool]:
@@ -84,35 +87,37 @@ class Score:
         }
 
 
-def warm_learner(opts: LearnOptions) -> Learner:
-    """A learner that has seen WARM_STORIES earlier stories of every outlet."""
-    learner = Learner(opts)
+def warm(learner: Learner, templated: bool) -> None:
+    """Show `learner` WARM_STORIES earlier stories of every outlet."""
     for n, outlet in enumerate(outlets()):
-        writer = Writer(outlet, random.Random(SEED - 1 - n))
+        writer = Writer(outlet, random.Random(SEED - 1 - n), templated)
         for k in range(WARM_STORIES):
             story = writer.story()
             unique = [f"{outlet['source']} warm-up story {k}, line {i}." for i in range(5)]
             lines = [line.text for line in story.lines if line.boilerplate] + unique
             cleaned = clean_body("\n".join(lines), "text/plain", CleanOptions())
             learner.observe(outlet["source"], cleaned.body, load_nothing)
-    return learner
 
 
-def score_corpus(stories: list[Story]) -> dict[str, object]:
-    learner = warm_learner(LearnOptions())
+def score_corpus(stories: list[Story], templated: bool) -> dict[str, object]:
+    """Each story through the pipeline as a new story: its body after the rules, and
+    after learned lines are cut (what the worker emits)."""
+    pipeline = Pipeline(PipelineOptions())
+    warm(pipeline.learner, templated)
     scores: dict[tuple[str, str], Score] = defaultdict(Score)
     kinds: dict[str, Counter[tuple[str, bool]]] = defaultdict(Counter)
-    misses: dict[str, Counter[str]] = {"rules": Counter(), "rules+learned": Counter()}
-    datelines = Counter()
-    for story in stories:
+    misses: dict[str, Counter[str]] = defaultdict(Counter)
+    datelines: dict[str, Counter[bool]] = defaultdict(Counter)
+    for n, story in enumerate(stories):
+        raw = {"id": f"s{n}", "source": story.source, "body": story.body}
+        event = pipeline.prepare(orjson.dumps(raw), None, Origin("eval", 0, n, 1.8e9)).event
+        assert isinstance(event, Enriched)
+        outcomes = {"rules": event, "rules+learned": pipeline.cut_learned(event, load_nothing)}
         texts = [line.text for line in story.lines]
-        cleaned = clean_body(story.body, "text/plain", CleanOptions())
-        stripped = learner.observe(story.source, cleaned.body, load_nothing)
-        bodies = {"rules": cleaned.body, "rules+learned": (stripped or cleaned).body}
-        if story.dateline:
-            datelines[cleaned.dateline is not None] += 1
-        for system, body in bodies.items():
-            flags = removed_flags(texts, body)
+        for system, outcome in outcomes.items():
+            if story.dateline:
+                datelines[system][outcome.dateline is not None] += 1
+            flags = removed_flags(texts, outcome.body)
             for key in ((system, "all"), (system, story.language)):
                 scores[key].add(story.lines, flags)
             for line, gone in zip(story.lines, flags, strict=True):
@@ -128,7 +133,9 @@ def score_corpus(stories: list[Story]) -> dict[str, object]:
             }
             for system, found in kinds.items()
         },
-        "datelines_lifted": datelines[True] / max(1, sum(datelines.values())),
+        "datelines_lifted": {
+            system: found[True] / max(1, found.total()) for system, found in datelines.items()
+        },
         "misses": {system: found.most_common(12) for system, found in misses.items()},
     }
 
@@ -191,24 +198,7 @@ def _row(name: str, s: dict[str, float]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
-    parser.add_argument("--write", metavar="FILE", help="also write the labelled corpus (JSONL)")
-    args = parser.parse_args(argv)
-    stories = list(corpus())
-    if args.write:
-        with open(args.write, "wb") as f:
-            for story in stories:
-                lines = [{"text": x.text, "label": x.kind} for x in story.lines]
-                row = {"source": story.source, "language": story.language, "lines": lines}
-                f.write(orjson.dumps(row) + b"\n")
-    languages = sorted({story.language for story in stories})
-    print(
-        f"\ncleaning: {len(stories)} stories, {len(outlets())} outlets, "
-        f"{len(languages)} languages ({', '.join(languages)}); line-level, boilerplate = positive"
-    )
-    result = score_corpus(stories)
+def _report(result: dict[str, object], languages: list[str]) -> None:
     scores = result["scores"]
     for system in ("rules", "rules+learned"):
         print(_row(system, scores[f"{system}/all"]))
@@ -216,11 +206,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  F1 by language: {cells}")
         share = result["removed_by_kind"][system]
         print("  share removed by kind: " + "  ".join(f"{k} {v:.1%}" for k, v in share.items()))
-    print(f"datelines lifted into the field: {result['datelines_lifted']:.1%}")
+        print(f"  datelines lifted into the field: {result['datelines_lifted'][system]:.1%}")
     for system, found in result["misses"].items():
         print(f"most frequent misses, {system}:")
         for text, count in found[:6]:
             print(f"  {count:>3}  {text[:110]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument(
+        "--write", metavar="FILE", help="also write both labelled corpora (JSONL, one story a line)"
+    )
+    args = parser.parse_args(argv)
+    corpora = {name: list(corpus(templated=templated)) for name, templated in CORPORA.items()}
+    if args.write:
+        with open(args.write, "wb") as f:
+            for name, stories in corpora.items():
+                for story in stories:
+                    lines = [{"text": x.text, "label": x.kind} for x in story.lines]
+                    row = {"corpus": name, "source": story.source, "language": story.language}
+                    f.write(orjson.dumps({**row, "lines": lines}) + b"\n")
+    results = {}
+    for name, stories in corpora.items():
+        languages = sorted({story.language for story in stories})
+        print(
+            f"\ncleaning, {name}: {len(stories)} stories, {len(outlets())} outlets, "
+            f"{len(languages)} languages ({', '.join(languages)}); line-level, "
+            "boilerplate = positive"
+        )
+        results[name] = score_corpus(stories, CORPORA[name])
+        _report(results[name], languages)
     learned = curve()
     rate = learned["ad_cut_by_stories_seen"]
     points = "  ".join(f"{k + 1}:{rate[k]:.0%}" for k in (0, 10, 19, 20, 21, 30, 59))
@@ -232,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{learned['content_lost']:.2%} of {learned['content_lines']}"
     )
     if args.json:
-        print(orjson.dumps({**result, "learning": learned}).decode())
+        print(orjson.dumps({**results, "learning": learned}).decode())
     return 0
 
 

@@ -10,9 +10,18 @@ language's boilerplate. Indonesian and English story sentences come from the
 shipped pool (real news, data/NOTICE.md), Malay ones from malay_paragraphs.txt.
 
 A story: three to eight story sentences, sometimes a hard case or two, a
-dateline on the first line in most, and, in all but one story in seven, one to
-four boilerplate lines (now and then one of them twice) and the outlet's own ad
-line in about half; a wire credit line at the end of some.
+dateline on the first line in most, and, in all but one story in seven, site
+chrome, the outlet's own ad line in about half, and a wire credit line at the end
+of some. The chrome comes in two ways, one corpus each:
+
+- drawn per story (the default): one to four lines from the language's list, now
+  and then one twice, and a held-out line in two stories of five. No outlet
+  repeats a held-out line often, so learning cannot help with them: the rules
+  alone are measured on phrasing they have not seen.
+- outlet templates (`templated=True`): like a real site, each outlet prints its
+  own template (two fixed lines from the language's list and one held-out line,
+  each in four stories of five, now and then twice) and zero to two teasers of its
+  one teaser format with a new headline each time.
 """
 
 from __future__ import annotations
@@ -75,10 +84,21 @@ def sentences() -> dict[str, list[str]]:
     return found
 
 
+def template(outlet: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """An outlet's page template, the same whatever the stream its stories are drawn
+    with: its teaser format, and its fixed lines (format, kind)."""
+    rng = random.Random(f"template {outlet['source']}")
+    lang = material()["languages"][outlet["lang"]]
+    teasers = [line for line in lang["boilerplate"] if "{headline}" in line]
+    fixed = [line for line in lang["boilerplate"] if "{headline}" not in line]
+    lines = [(line, "rule") for line in rng.sample(fixed, 2)]
+    return rng.choice(teasers), [*lines, (rng.choice(lang["heldout"]), "heldout")]
+
+
 class Writer:
     """Stories of one outlet, written with one random stream."""
 
-    def __init__(self, outlet: dict[str, str], rng: random.Random) -> None:
+    def __init__(self, outlet: dict[str, str], rng: random.Random, templated: bool = False) -> None:
         spec = material()
         self.outlet = outlet
         self.lang = spec["languages"][outlet["lang"]]
@@ -86,6 +106,7 @@ class Writer:
         self.credits: list[str] = spec["credits"]
         self.pool = sentences()[outlet["lang"]]
         self.rng = rng
+        self.template = template(outlet) if templated else None
 
     def story(self, with_boilerplate: bool = True, own_ad: float = 0.5) -> Story:
         rng, lang = self.rng, self.lang
@@ -96,15 +117,10 @@ class Writer:
         if dateline:
             lines[0] = Line(f"{self._dateline()} {lines[0].text}", False, "dateline")
         if with_boilerplate:
-            for _ in range(rng.randint(1, 4)):
-                line = rng.choice(lang["boilerplate"]).format(
-                    headline=rng.choice(lang["headlines"])
-                )
-                for _ in range(1 + (rng.random() < 0.15)):  # now and then twice
-                    lines.insert(rng.randint(0, len(lines)), Line(line, True, "rule"))
-            if rng.random() < 0.4:
-                line = rng.choice(lang["heldout"]).format(headline=rng.choice(lang["headlines"]))
-                lines.insert(rng.randint(0, len(lines)), Line(line, True, "heldout"))
+            if self.template is None:
+                self._drawn_chrome(lines)
+            else:
+                self._template_chrome(lines)
             if rng.random() < own_ad:
                 lines.insert(
                     rng.randint(1, len(lines)), Line(self.outlet["own_ad"], True, "own_ad")
@@ -113,9 +129,30 @@ class Writer:
                 lines.append(Line(rng.choice(self.credits), True, "credit"))
         return Story(self.outlet["source"], self.outlet["lang"], tuple(lines), dateline)
 
-    def _boilerplate(self, kind: str) -> str:
-        headline = self.rng.choice(self.lang["headlines"])
-        return str(self.rng.choice(self.lang[kind]).format(headline=headline))
+    def _drawn_chrome(self, lines: list[Line]) -> None:
+        rng, lang = self.rng, self.lang
+        for _ in range(rng.randint(1, 4)):
+            self._insert(lines, Line(self._fill(rng.choice(lang["boilerplate"])), True, "rule"))
+        if rng.random() < 0.4:
+            line = self._fill(rng.choice(lang["heldout"]))
+            lines.insert(rng.randint(0, len(lines)), Line(line, True, "heldout"))
+
+    def _template_chrome(self, lines: list[Line]) -> None:
+        assert self.template is not None
+        rng, (teaser, fixed) = self.rng, self.template
+        for line, kind in fixed:
+            if rng.random() < 0.8:
+                self._insert(lines, Line(self._fill(line), True, kind))
+        for _ in range(rng.randint(0, 2)):
+            self._insert(lines, Line(self._fill(teaser), True, "rule"))
+
+    def _insert(self, lines: list[Line], line: Line) -> None:
+        """Insert a chrome line somewhere, now and then twice."""
+        for _ in range(1 + (self.rng.random() < 0.15)):
+            lines.insert(self.rng.randint(0, len(lines)), line)
+
+    def _fill(self, line: str) -> str:
+        return line.format(headline=self.rng.choice(self.lang["headlines"]))
 
     def _dateline(self) -> str:
         city = self.rng.choice(self.lang["cities"])
@@ -132,9 +169,9 @@ def outlets() -> list[dict[str, str]]:
     return list(material()["outlets"])
 
 
-def corpus(seed: int = SEED) -> Iterator[Story]:
+def corpus(seed: int = SEED, templated: bool = False) -> Iterator[Story]:
     """The corpus: STORIES_PER_OUTLET stories of each outlet; one in seven with no boilerplate."""
     for n, outlet in enumerate(outlets()):
-        writer = Writer(outlet, random.Random(seed + n))
+        writer = Writer(outlet, random.Random(seed + n), templated)
         for k in range(STORIES_PER_OUTLET):
             yield writer.story(with_boilerplate=k % 7 != 3)

@@ -107,13 +107,27 @@ def clean_body(
         seen.add(folded)
         kept.append(line)
     dateline = None
-    # An outlet's dateline can sit in front of the wire's own ("JAKARTA (Reuters) -
-    # JAKARTA, June 21 -"): lift up to two; the field keeps the first.
+    if kept:
+        lifted, dateline, wire = lift_dateline(kept[0])
+        credit = credit or wire
+        kept[0] = kept[0][lifted:]
+    return Cleaned(body="\n".join(kept), removed=removed, dateline=dateline, credit=credit)
+
+
+def lift_dateline(first: str) -> tuple[int, str | None, str | None]:
+    """The length of the datelines that open a story's first line (0 if none), the
+    first dateline, and a wire credit found in them.
+
+    An outlet's dateline can sit in front of the wire's own ("JAKARTA (Reuters) -
+    JAKARTA, June 21 -"): up to two are lifted. A line that is a dateline and
+    nothing more is not one.
+    """
+    lifted, dateline, credit = 0, None, None
     for _ in range(2):
-        m = DATELINE.match(kept[0]) if kept else None
-        if m is None or m.end() >= len(kept[0]):
+        m = DATELINE.match(first, lifted)
+        if m is None or m.end() >= len(first):
             break
         dateline = dateline or m.group("dateline")
         credit = credit or m.group("credit")
-        kept[0] = kept[0][m.end() :]
-    return Cleaned(body="\n".join(kept), removed=removed, dateline=dateline, credit=credit)
+        lifted = m.end()
+    return lifted, dateline, credit

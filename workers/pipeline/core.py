@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.pipeline.boilerplate import Learner, LearnOptions, Load, load_nothing
-from workers.pipeline.clean import AllowList, Cleaned, CleanOptions, clean_body
+from workers.pipeline.clean import AllowList, Cleaned, CleanOptions, clean_body, lift_dateline
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language, identifier
@@ -188,7 +188,7 @@ class Pipeline:
         elif isinstance(event, DeadLetter):
             outcome = replace(event, emitted_at=utc_iso(now))
         elif verdict.status == "new":
-            learned = self._cut_learned(event, load)
+            learned = self.cut_learned(event, load)
             self._lap("learn", decided)
             outcome = replace(
                 learned,
@@ -210,25 +210,35 @@ class Pipeline:
             )
         return Decision(outcome=outcome, writes=verdict.writes)
 
-    def _cut_learned(self, event: Enriched, load: Load) -> Enriched:
-        """The story without its source's learned boilerplate; entity offsets follow."""
+    def cut_learned(self, event: Enriched, load: Load) -> Enriched:
+        """The story without its source's learned boilerplate; entity offsets follow.
+
+        A dateline that learned lines kept from being first is lifted now, as
+        cleaning would have (its words' entities go with it).
+        """
         allow = self.opts.clean.allow.keys(event.source)
         stripped = self.learner.observe(event.source, event.body, load, allow)
         if stripped is None:
             return event
+        body, lifted, dateline, credit = stripped.body, 0, event.dateline, event.credit
+        if dateline is None and stripped.old_starts[0] > 0:  # a new first line
+            lifted, dateline, wire = lift_dateline(body.partition("\n")[0])
+            body, credit = body[lifted:], credit or wire
         entities = [
-            replace(entity, start=span[0], end=span[1])
+            replace(entity, start=span[0] - lifted, end=span[1] - lifted)
             for entity in event.entities
-            if (span := stripped.offset(entity.start, entity.end)) is not None
+            if (span := stripped.offset(entity.start, entity.end)) is not None and span[0] >= lifted
         ]
         headline = event.headline or ""
         groups = group_entities(entities, headline, self.entities.linked_ids(headline))
         return replace(
             event,
-            body=stripped.body,
+            body=body,
             entities=entities,
             entity_groups=groups,
             removed=event.removed + [Removed(text=line, reason="learned") for line in stripped.cut],
+            dateline=dateline,
+            credit=credit,
         )
 
     def _lap(self, stage: str, since: float) -> float:
