@@ -120,7 +120,7 @@ class Writer:
             if self.template is None:
                 self._drawn_chrome(lines)
             else:
-                self._template_chrome(lines)
+                self._template_chrome(lines, *self.template)
             if rng.random() < own_ad:
                 lines.insert(
                     rng.randint(1, len(lines)), Line(self.outlet["own_ad"], True, "own_ad")
@@ -133,17 +133,17 @@ class Writer:
         rng, lang = self.rng, self.lang
         for _ in range(rng.randint(1, 4)):
             self._insert(lines, Line(self._fill(rng.choice(lang["boilerplate"])), True, "rule"))
-        if rng.random() < 0.4:
+        if rng.random() < 0.4:  # a held-out line, once
             line = self._fill(rng.choice(lang["heldout"]))
             lines.insert(rng.randint(0, len(lines)), Line(line, True, "heldout"))
 
-    def _template_chrome(self, lines: list[Line]) -> None:
-        assert self.template is not None
-        rng, (teaser, fixed) = self.rng, self.template
+    def _template_chrome(
+        self, lines: list[Line], teaser: str, fixed: list[tuple[str, str]]
+    ) -> None:
         for line, kind in fixed:
-            if rng.random() < 0.8:
+            if self.rng.random() < 0.8:
                 self._insert(lines, Line(self._fill(line), True, kind))
-        for _ in range(rng.randint(0, 2)):
+        for _ in range(self.rng.randint(0, 2)):
             self._insert(lines, Line(self._fill(teaser), True, "rule"))
 
     def _insert(self, lines: list[Line], line: Line) -> None:
