@@ -19,16 +19,19 @@ INDEX_TABLE = "dedupe-index"
 LEARNED_TABLE = "learned-boilerplate"
 # RocksDB for the table and the bucket store: 10 bloom bits per key (Faust's
 # default of 3 lets about one lookup in six of an absent key read from disk), and
-# memory bounded per store to a 64 MiB block cache plus two 16 MiB write buffers.
+# memory bounded per store to a 16 MiB block cache plus two 16 MiB write buffers.
 # Faust's defaults (a 2 GiB cache, three 64 MiB write buffers) took the worker of
-# the million-story soak to ~650 MB RSS with 128 MiB caches (docs/BENCHMARKS.md).
+# the million-story soak to ~650 MB RSS with 128 MiB caches; 64 MiB caches ended
+# a 200,000-story soak at 561 MB, 16 MiB ones at 446 MB; the decision's cost did
+# not change beyond this machine's noise (blocks not cached are in the OS page
+# cache; docs/BENCHMARKS.md).
 # Outcomes and prepared records are produced in batches of up to 512 KB after a
 # linger of 5 ms: Faust's default of 16 KB and no linger is a request per handful.
 PRODUCER_BATCH_BYTES = 512 * 1024
 PRODUCER_LINGER_SECONDS = 0.005
 ROCKSDB_OPTIONS = {
     "bloom_filter_size": 10,
-    "block_cache_size": 64 * 1024**2,
+    "block_cache_size": 16 * 1024**2,
     "write_buffer_size": 16 * 1024**2,
     "max_write_buffer_number": 2,
 }
