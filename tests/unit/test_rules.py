@@ -5,8 +5,9 @@ import time
 
 import pytest
 
+from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.normalize import fold
-from workers.pipeline.rules import CREDIT_LINE, DATELINE, RULES, match_rule
+from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, RULES, match_rule
 
 CASES = [(rule.name, line) for rule in RULES for line in rule.examples]
 KEEPS = [(rule.name, line) for rule in RULES for line in rule.keep]
@@ -91,6 +92,16 @@ def test_lines_without_a_dateline(line):
 @pytest.mark.parametrize("line", ["REUTERS", "(AP)", "Sumber: Antara", "Reuters/AFP", "afp."])
 def test_credit_lines(line):
     assert CREDIT_LINE.fullmatch(line)
+
+
+def test_the_longest_credit_line_is_within_the_length_tried():
+    line = "Source: (Bloomberg / Antaranews / Reuters / Xinhua / Kyodo)."
+    assert len(line) <= CREDIT_MAX
+    cleaned = clean_body(f"Harga naik.\n{line}", "text/plain", CleanOptions())
+    assert (
+        cleaned.body == "Harga naik."
+        and cleaned.credit == "Bloomberg / Antaranews / Reuters / Xinhua / Kyodo"
+    )
 
 
 @pytest.mark.parametrize("line", ["Reuters reported the deal on Monday.", "APPLE"])

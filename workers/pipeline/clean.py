@@ -16,7 +16,7 @@ import yaml
 from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
 from workers.pipeline.normalize import fold
-from workers.pipeline.rules import CREDIT_LINE, DATELINE, match_folded
+from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, match_folded
 from workers.records import Removed
 
 ANY_SOURCE = "*"
@@ -97,7 +97,7 @@ def clean_body(
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))
             continue
-        credit_match = CREDIT_LINE.fullmatch(line)
+        credit_match = CREDIT_LINE.fullmatch(line) if len(line) <= CREDIT_MAX else None
         if credit_match is not None:
             credit = credit or credit_match.group("credit")
             continue
