@@ -36,7 +36,7 @@ from workers.pipeline.boilerplate import Learner, load_nothing
 from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
-from workers.records import Enriched, Origin
+from workers.records import Enriched, Origin, Prepared
 
 WARM_STORIES = 60
 CURVE_OUTLETS = 10
@@ -87,6 +87,12 @@ class Score:
         }
 
 
+def prepare(pipeline: Pipeline, n: int, story: Story) -> Prepared:
+    """`story` as the n-th raw message of a stream, through the pipeline's prepare."""
+    raw = {"id": f"s{n}", "source": story.source, "body": story.body}
+    return pipeline.prepare(orjson.dumps(raw), None, Origin("eval", 0, n, 1.8e9))
+
+
 def warm(learner: Learner, templated: bool) -> None:
     """Show `learner` WARM_STORIES earlier stories of every outlet."""
     for n, outlet in enumerate(outlets()):
@@ -109,8 +115,7 @@ def score_corpus(stories: list[Story], templated: bool) -> dict[str, object]:
     misses: dict[str, Counter[str]] = defaultdict(Counter)
     datelines: dict[str, Counter[bool]] = defaultdict(Counter)
     for n, story in enumerate(stories):
-        raw = {"id": f"s{n}", "source": story.source, "body": story.body}
-        event = pipeline.prepare(orjson.dumps(raw), None, Origin("eval", 0, n, 1.8e9)).event
+        event = prepare(pipeline, n, story).event
         assert isinstance(event, Enriched)
         outcomes = {"rules": event, "rules+learned": pipeline.cut_learned(event, load_nothing)}
         texts = [line.text for line in story.lines]
@@ -164,8 +169,7 @@ def curve() -> dict[str, object]:
     cut_at: dict[int, list[int]] = defaultdict(list)
     lost = content = duplicates = 0
     for number, (_, k, story) in enumerate(stream):
-        raw = {"id": f"s{number}", "source": story.source, "body": story.body}
-        prepared = pipeline.prepare(orjson.dumps(raw), None, Origin("eval", 0, number, 1.8e9))
+        prepared = prepare(pipeline, number, story)
         decision = pipeline.decide(prepared, index.get)
         index.apply(decision.writes)
         event = decision.outcome
