@@ -163,9 +163,12 @@ RULES: tuple[Rule, ...] = (
         # year, or the words of the notice.
         r"©.{0,150}|(\(c\)|copyright|hak cipta)\s*(©|\(c\))?\s*(19|20)\d\d\b.{0,150}"
         r"|(hak cipta|copyright)\W{0,3}(dilindungi|terpelihara|protected)\b.{0,80}"
-        # (a short line: the possessive lookahead fails a long one at once, without
-        # giving back its 120 characters one at a time: a sixth of all cleaning did)
-        r"|(?=.{0,120}+$).{0,80}\b(all rights reserved|todos los derechos reservados"
+        # A short line that ends with the notice's words, at its start or after a space
+        # (and a bracket or dash). The possessive lookahead fails a long line at once,
+        # without giving back its 120 characters one at a time; the space lets the
+        # engine step back from space to space, not a character at a time: each cost
+        # a fifth of all cleaning.
+        r"|(?=.{0,120}+$)(?:.{0,80} )?\W{0,3}(all rights reserved|todos los derechos reservados"
         r"|tous droits r[ée]serv[ée]s"
         r"|alle rechte vorbehalten|todos os direitos reservados|tutti i diritti riservati"
         r"|alle rechten voorbehouden|hak cipta terpelihara)\W{0,5}",
@@ -178,6 +181,7 @@ RULES: tuple[Rule, ...] = (
             "Hak Cipta Terpelihara",
             "Diario del Sur 2026. Todos los derechos reservados.",
             "Tutti i diritti riservati",
+            "Kabar Harian - (All Rights Reserved)",
         ),
         (
             "The copyright dispute went to court in May.",
