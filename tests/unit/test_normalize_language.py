@@ -1,12 +1,28 @@
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from workers.pipeline.language import detect_language
-from workers.pipeline.normalize import fold
+from workers.pipeline.normalize import fold, plain_lines
 
 
 def test_fold_unifies_typography():
     assert fold("\u201cHello\u201d \u2014  World\u00a0\u2019s") == fold('"hello" - world \'s')
     assert fold("ＡＢＣ") == "abc"  # NFKC
+
+
+# Every kind of whitespace, the characters NFKC turns into spaces, and letters.
+SPACEY = st.text(st.sampled_from("ab \n\t\v\f\x1c\x1f\x85\xa0\u2002\u3000\u00a8\u02d8`\u2019é"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(SPACEY)
+@example("a\tb\nc")
+@example("a\u00a8b")
+def test_folding_a_plain_body_line_by_line_skips_no_whitespace(text):
+    plain = plain_lines(text)
+    for line in text.split("\n"):
+        assert fold(line, plain) == fold(line)
 
 
 @pytest.mark.parametrize(

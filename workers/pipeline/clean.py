@@ -15,7 +15,7 @@ import yaml
 
 from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
-from workers.pipeline.normalize import fold
+from workers.pipeline.normalize import fold, plain_lines
 from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, match_folded
 from workers.records import Removed
 
@@ -88,11 +88,13 @@ def clean_body(
     kept: list[str] = []
     seen: set[str] = set()
     credit: str | None = None
-    for raw_line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    plain = plain_lines(body)
+    for raw_line in body.split("\n"):
         line = raw_line.strip()
         if not line:
             continue
-        folded = fold(line)
+        folded = fold(line, plain)
         rule = None if folded in allow else match_folded(folded)
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))

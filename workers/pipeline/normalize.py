@@ -26,20 +26,32 @@ def fold_chars(text: str) -> str:
     return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
 
-def fold(text: str) -> str:
-    """`fold_chars`, and every run of whitespace made one space."""
+def fold(text: str, plain: bool = False) -> str:
+    """`fold_chars`, and every run of whitespace made one space. `plain`: the caller
+    knows `text` holds no ASCII whitespace but spaces (`plain_lines`), which spares
+    the costliest check."""
     text = fold_chars(text)
-    if _single_spaced(text):  # most lines: split and join would cost 4x the rest
+    if _single_spaced(text, plain):  # most lines: split and join would cost 4x the rest
         return text
     return " ".join(text.split())
 
 
-def _single_spaced(text: str) -> bool:
+# ASCII whitespace but the space and the newline.
+_OTHER_SPACE = "\t\v\f\r\x1c\x1d\x1e\x1f"
+
+
+def plain_lines(text: str) -> bool:
+    """Whether the lines of `text` hold no ASCII whitespace but spaces: checked once for
+    a body (a search of each character), not once a line (a lookup of every character)."""
+    return not any(map(text.__contains__, _OTHER_SPACE))
+
+
+def _single_spaced(text: str, plain: bool) -> bool:
     """ASCII with no whitespace but single spaces inside: already what split/join gives."""
-    # Printable ASCII has no whitespace but the space.
+    # Printable ASCII has no whitespace but the space; folding adds none to a plain line.
     return (
         text.isascii()
-        and text.isprintable()
+        and (plain or text.isprintable())
         and "  " not in text
         and text[:1] != " "
         and text[-1:] != " "
