@@ -31,7 +31,16 @@ def fold(text: str, plain: bool = False) -> str:
     knows `text` holds no ASCII whitespace but spaces (`plain_lines`), which spares
     the costliest check."""
     text = fold_chars(text)
-    if _single_spaced(text, plain):  # most lines: split and join would cost 4x the rest
+    # Most lines are ASCII with no whitespace but single spaces inside, already what
+    # split/join gives (which would cost 4x the rest). Printable ASCII has no
+    # whitespace but the space; folding adds none to a plain line.
+    if (
+        text.isascii()
+        and (plain or text.isprintable())
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
         return text
     return " ".join(text.split())
 
@@ -44,15 +53,3 @@ def plain_lines(text: str) -> bool:
     """Whether the lines of `text` hold no ASCII whitespace but spaces: checked once for
     a body (a search of each character), not once a line (a lookup of every character)."""
     return not any(map(text.__contains__, _OTHER_SPACE))
-
-
-def _single_spaced(text: str, plain: bool) -> bool:
-    """ASCII with no whitespace but single spaces inside: already what split/join gives."""
-    # Printable ASCII has no whitespace but the space; folding adds none to a plain line.
-    return (
-        text.isascii()
-        and (plain or text.isprintable())
-        and "  " not in text
-        and text[:1] != " "
-        and text[-1:] != " "
-    )

@@ -467,13 +467,11 @@ _NAMES = {f"r{i}": rule.name for i, rule in enumerate(RULES)}
 _BY_PREFIX: dict[str, re.Pattern[str] | None] = {}
 _BY_RULES: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 _MAX_PREFIXES = 20_000  # two-character openings remembered (then looked up each time)
+_UNSEEN = re.compile("")  # an opening not remembered
 
 
 def _alternation(prefix: str) -> re.Pattern[str] | None:
     """The rules a line opening with `prefix` can match, as one pattern (None: none can)."""
-    found = _BY_PREFIX.get(prefix)
-    if found is not None or prefix in _BY_PREFIX:
-        return found
     viable = tuple(i for i, rx in enumerate(_PARTIAL) if rx.fullmatch(prefix, partial=True))
     if viable not in _BY_RULES:
         alt = "|".join(f"(?P<r{i}>{RULES[i].pattern})" for i in viable)
@@ -485,7 +483,10 @@ def _alternation(prefix: str) -> re.Pattern[str] | None:
 
 def match_folded(folded: str) -> str | None:
     """Name of the rule that matches the whole folded line (`normalize.fold`), or None."""
-    pattern = _alternation(folded[:2])
+    prefix = folded[:2]
+    pattern = _BY_PREFIX.get(prefix, _UNSEEN)
+    if pattern is _UNSEEN:
+        pattern = _alternation(prefix)
     m = pattern.fullmatch(folded) if pattern is not None else None
     if m is None or m.lastgroup is None:
         return None
