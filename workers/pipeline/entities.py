@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 
 import orjson
 
@@ -121,21 +122,14 @@ class EntityTagger:
         """Entities in `text`, in order, non-overlapping, each with ``text[start:end]``."""
         found = []
         for start, end, kind in self.names(text, language):
-            canonical = self.gazetteer.canonical(_unbracketed(text[start:end]))
-            found.append(
-                Entity(
-                    text=text[start:end],
-                    type=kind,
-                    start=start,
-                    end=end,
-                    # "Washington" the person is not the city.
-                    canonical={"id": canonical.id, "name": canonical.name}
-                    if canonical is not None and canonical.type == kind
-                    else None,
-                )
-            )
+            name = text[start:end]
+            canonical = self.gazetteer.canonical(_unbracketed(name))
+            link = None
+            if canonical is not None and canonical.type == kind:  # "Washington" the person: no
+                link = {"id": canonical.id, "name": canonical.name}
+            found.append(Entity(name, kind, start, end, link))
         found.extend(_outside(found, find_quantities(text)))
-        found.sort(key=lambda e: e.start)
+        found.sort(key=attrgetter("start"))
         return found[: opts.max_entities]
 
 
@@ -180,6 +174,15 @@ def _outside(names: list[Entity], quantities: list[Entity]) -> list[Entity]:
     return out
 
 
+# Salience, 0 to 1, by (in the headline, in the lead, mentions up to 3): see group_entities.
+_SALIENCE = {
+    (headline, lead, n): round(0.4 * headline + 0.3 * lead + 0.1 * n, 3)
+    for headline in (False, True)
+    for lead in (False, True)
+    for n in (1, 2, 3)
+}
+
+
 def group_entities(
     entities: list[Entity], headline: str, headline_ids: set[str]
 ) -> list[EntityGroup]:
@@ -209,23 +212,26 @@ def group_entities(
     out = []
     for key, mentions in groups.items():
         first = mentions[0]
-        full = max((m.text for m in mentions), key=len)
+        if len(mentions) == 1:  # most entities are named once
+            full, offsets = first.text, [[first.start, first.end]]
+        else:
+            full = max((m.text for m in mentions), key=len)
+            offsets = [[m.start, m.end] for m in mentions]
         in_headline = key in headline_ids or (
             bool(folded) and _in_headline(folded, mentions, full if first.type == PERSON else "")
         )
         in_lead = first.start < LEAD_CHARS
-        salience = 0.4 * in_headline + 0.3 * in_lead + 0.1 * min(len(mentions), 3)
         out.append(
             EntityGroup(
-                key=key,
-                name=first.canonical["name"] if first.canonical else full,
-                type=first.type,
-                count=len(mentions),
-                offsets=[[m.start, m.end] for m in mentions],
-                in_headline=in_headline,
-                in_lead=in_lead,
-                salience=round(salience, 3),
-                canonical=first.canonical,
+                key,
+                first.canonical["name"] if first.canonical else full,
+                first.type,
+                len(mentions),
+                offsets,
+                in_headline,
+                in_lead,
+                _SALIENCE[in_headline, in_lead, min(len(mentions), 3)],
+                first.canonical,
             )
         )
     out.sort(key=lambda g: (-g.salience, g.offsets[0][0]))

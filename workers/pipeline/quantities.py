@@ -69,7 +69,7 @@ def find_quantities(text: str) -> list[Entity]:
             found.append(span)
     found.extend(_weekdays(text, found))
     found.sort()
-    return [Entity(text=text[s:e], type=kind, start=s, end=e) for s, e, kind in found]
+    return [Entity(text[s:e], kind, s, e) for s, e, kind in found]
 
 
 def _read(text: str, start: int, end: int) -> tuple[int, int, str] | None:
