@@ -491,7 +491,7 @@ def consistent(list tagged, Py_ssize_t longest):
     after "the Malaysian Aviation Commission (Mavcom)"). `tagged`: (run, labels) pairs;
     names of more than `longest` words are not looked for again (n² words)."""
     cdef list found = [], out = [], spans, chosen, kept, words, options
-    cdef dict votes = {}, counts, by_first = {}
+    cdef dict votes = {}, counts, by_first = {}, alone = {}  # alone: one-word names' types
     cdef Py_ssize_t start, end, i, n
     cdef Run run
     cdef tuple name
@@ -504,9 +504,16 @@ def consistent(list tagged, Py_ssize_t longest):
                 counts = votes.setdefault(tuple(run.words[start:end]), {})
                 counts[kind] = counts.get(kind, 0) + 1
     for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
-        by_first.setdefault(name[0], []).append((name, max(counts, key=counts.__getitem__)))
+        kind = max(counts, key=counts.__getitem__)
+        by_first.setdefault(name[0], []).append((name, kind))
+        if len(name) == 1:
+            alone[name[0]] = kind
     for run, spans in found:
         words = run.words
+        if len(words) == 1:  # most runs: the word is a name of its own, or as tagged
+            kind = alone.get(words[0])
+            out.append((run, spans if kind is None else [(0, 1, kind)]))
+            continue
         if by_first.keys().isdisjoint(words):
             out.append((run, spans))
             continue
