@@ -125,7 +125,8 @@ class EntityTagger:
             name = text[start:end]
             canonical = self.gazetteer.canonical(_unbracketed(name))
             link = None
-            if canonical is not None and canonical.type == kind:  # "Washington" the person: no
+            # "Washington" the person is not the city.
+            if canonical is not None and canonical.type == kind:
                 link = {"id": canonical.id, "name": canonical.name}
             found.append(Entity(name, kind, start, end, link))
         found.extend(_outside(found, find_quantities(text)))
@@ -223,15 +224,15 @@ def group_entities(
         in_lead = first.start < LEAD_CHARS
         out.append(
             EntityGroup(
-                key,
-                first.canonical["name"] if first.canonical else full,
-                first.type,
-                len(mentions),
-                offsets,
-                in_headline,
-                in_lead,
-                _SALIENCE[in_headline, in_lead, min(len(mentions), 3)],
-                first.canonical,
+                key=key,
+                name=first.canonical["name"] if first.canonical else full,
+                type=first.type,
+                count=len(mentions),
+                offsets=offsets,
+                in_headline=in_headline,
+                in_lead=in_lead,
+                salience=_SALIENCE[in_headline, in_lead, min(len(mentions), 3)],
+                canonical=first.canonical,
             )
         )
     out.sort(key=lambda g: (-g.salience, g.offsets[0][0]))
