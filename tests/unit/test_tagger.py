@@ -3,12 +3,14 @@ stands for), that its scores are the trained features' weights, that Viterbi fin
 the best labels, and that a saved model tags the same after loading."""
 
 import itertools
+import re
 
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from workers.pipeline.crf import (
     BOUNDARY,
+    CONNECTORS,
     CONTEXT_CHARS,
     TEMPLATES,
     TOKEN,
@@ -21,6 +23,18 @@ from workers.pipeline.entities import EntityTagger
 from workers.pipeline.tagger import Tagger
 
 MODEL = EntityTagger.load().taggers["id"]
+
+# The runs `runs_of` reads by hand, as one regex: a capital after no word character or
+# hyphen, then the rest of its word, then connected capitalised words, initials'
+# dots and bracketed names.
+CAPITALS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+REST = r"\w*(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*"
+CAP_WORD = rf"[{CAPITALS}]{REST}"
+SEPARATOR = (
+    rf"[ \t]+(?:(?:{'|'.join(sorted(CONNECTORS))})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \t]*"
+)
+BRACKETED = rf"[ \t]*\([ \t]*{CAP_WORD}(?:[ \t]+{CAP_WORD})*[ \t]*\)"
+RUN = re.compile(rf"[{CAPITALS}](?<![\w\-].){REST}(?:(?:{SEPARATOR}){CAP_WORD}|{BRACKETED})*")
 
 
 def runs(text: str, openers=frozenset({"desa"})):
@@ -90,7 +104,10 @@ WORDS = st.lists(
 @example("ÉCOLE  (BEI)\n Bank of\nAmerica __A_b ٣A Σς")
 def test_runs_read_the_tokens_the_regex_reads(text):
     """Each run's words, spans and context are what TOKEN finds around the RUN match."""
-    for run in runs_of(text, frozenset({"desa"})):
+    found = runs_of(text, frozenset({"desa"}))
+    edges = [(run.spans[run.words[0] == "desa"][0], run.spans[-1][1]) for run in found]
+    assert edges == [m.span() for m in RUN.finditer(text)]
+    for run in found:
         start, end = run.spans[0][0], run.spans[-1][1]
         assert [text[a:b] for a, b in run.spans] == run.words
         opener = run.words[0] == "desa"

@@ -12,8 +12,8 @@ Only runs of candidate words are read: capitalised words, with the connectors
 between them ("Bank of America", "Energi dan Sumber Daya"), the initials ("M.
 Saravanan"), a bracketed name right after ("Bursa Efek Indonesia (BEI)"), and a
 lowercase word the training data shows opening a name ("desa", "kota") just
-before one. One regex finds the runs, so the words of a story that cannot be
-names cost nothing. Each word of a run gets its features (the word, its shape,
+before one. A hand-written scan finds the runs (a property test holds it to the
+regex it stands for), so the words of a story that cannot be names cost little. Each word of a run gets its features (the word, its shape,
 its neighbours, where it sits in the run, what the lexicons and the gazetteer say
 of it); every feature is a row of the model's weights.
 """
@@ -22,23 +22,16 @@ import re
 
 import numpy as np
 
+cimport cython
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
 
-CAPITALS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
-_REST = r"\w*(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*"
 # Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
 # possessive "'s", which is its own token as in the training sets. `_token_end` reads
 # the same tokens without the regex engine.
-TOKEN = re.compile(rf"\w{_REST}|[^\w\s]")
-CONNECTORS = "of|de|van|von|der|den|bin|binti|bt|al|dan|and|for|the|la|le|del|da|dos|du"
-_CAP_WORD = rf"[{CAPITALS}]{_REST}"
-_SEPARATOR = rf"[ \t]+(?:(?:{CONNECTORS})[ \t]+)?|(?<=\b[{CAPITALS}])[ \t]?\.[ \t]*"
-# A name in brackets right after a run belongs to it: "Bursa Efek Indonesia (BEI)".
-_BRACKETED = rf"[ \t]*\([ \t]*{_CAP_WORD}(?:[ \t]+{_CAP_WORD})*[ \t]*\)"
-RUN = re.compile(
-    # A capital not after a word character or hyphen, then the rest of its word. Opening
-    # with the capital (the lookbehind looks past it) lets the engine skip to capitals.
-    rf"[{CAPITALS}](?<![\w\-].){_REST}(?:(?:{_SEPARATOR}){_CAP_WORD}|{_BRACKETED})*"
+TOKEN = re.compile(r"\w+(?:[\-.]\w+|['\u2019](?![sS]\b)\w+)*|[^\w\s]")
+# Words that join the capitalised words of a name ("Bank of America").
+CONNECTORS = frozenset(
+    "of de van von der den bin binti bt al dan and for the la le del da dos du".split()
 )
 BOUNDARY = "."  # what lies beyond the text or its line, for the context features
 SENTENCE_END = frozenset('.!?:;"\u201c\u201d')
@@ -67,10 +60,14 @@ MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afre
 
 
 cdef inline bint _is_word(Py_UCS4 ch):
-    """The regex engine's \\w."""
-    return Py_UNICODE_ISALNUM(ch) or ch == u"_"
+    """The regex engine's \\w (ASCII first: the unicode tables cost a call)."""
+    if ch < 128:
+        return u"a" <= ch <= u"z" or u"A" <= ch <= u"Z" or u"0" <= ch <= u"9" or ch == u"_"
+    return Py_UNICODE_ISALNUM(ch)
 
 
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
 cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
     """Where the TOKEN that starts at `i` (not whitespace) ends, reading no further than `end`."""
     cdef Py_UCS4 ch, after
@@ -94,6 +91,8 @@ cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
     return i
 
 
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
 cdef list _tokens(str text, Py_ssize_t i, Py_ssize_t end, list spans, Py_ssize_t most):
     """The TOKENs of text[i:end] (at most `most` from the start, if `most` >= 0); their
     spans appended to `spans` unless it is None."""
@@ -130,21 +129,124 @@ cdef class Run:
         return f"Run({self.words!r}, {self.spans!r}, {self.before!r}, {self.after!r})"
 
 
+cdef inline bint _is_capital(Py_UCS4 ch):
+    """A capital that may open a name: A-Z and Latin-1's capitals."""
+    return u"A" <= ch <= u"Z" or u"\u00c0" <= ch <= u"\u00d6" or u"\u00d8" <= ch <= u"\u00de"
+
+
+cdef inline bint _is_blank(Py_UCS4 ch):
+    return ch == u" " or ch == u"\t"
+
+
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
+cdef inline Py_ssize_t _blanks(str text, Py_ssize_t i, Py_ssize_t n):
+    """Past the spaces and tabs at `i`."""
+    while i < n and _is_blank(text[i]):
+        i += 1
+    return i
+
+
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
+cdef Py_ssize_t _capital_word(str text, Py_ssize_t i, Py_ssize_t n):
+    """Where the capitalised word at `i` ends, or -1 if none starts there."""
+    return _token_end(text, i, n) if i < n and _is_capital(text[i]) else -1
+
+
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
+cdef Py_ssize_t _run_start(str text, Py_ssize_t i, Py_ssize_t n):
+    """Where the next run starts from `i` (`n` if none does): at a capital that follows
+    no word character or hyphen."""
+    while i < n:
+        if _is_capital(text[i]) and (i == 0 or not (_is_word(text[i - 1]) or text[i - 1] == u"-")):
+            return i
+        i += 1
+    return n
+
+
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
+cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
+    """Where the run whose first word starts at `i` ends. A run goes on while one of
+    these follows: blanks and a capitalised word; blanks, a connector, blanks and a
+    capitalised word; after a lone capital, an initial's dot (an optional blank
+    before it, blanks after) and a capitalised word ("M. Saravanan"); a bracketed
+    run of capitalised words ("(BEI)")."""
+    cdef Py_ssize_t end = _token_end(text, i, n), j, k
+    while True:
+        j = _blanks(text, end, n)
+        if j > end:
+            k = _capital_word(text, j, n)
+            if k < 0:  # a connector?
+                k = j
+                while k < n and u"a" <= text[k] <= u"z":
+                    k += 1
+                if k < n and _is_blank(text[k]) and text[j:k] in CONNECTORS:
+                    k = _capital_word(text, _blanks(text, k, n), n)
+                else:
+                    k = -1
+            if k >= 0:
+                end = k
+                continue
+        if _is_capital(text[end - 1]) and (end < 2 or not _is_word(text[end - 2])):
+            j = end + 1 if end < n and _is_blank(text[end]) else end
+            if j < n and text[j] == u".":
+                k = _capital_word(text, _blanks(text, j + 1, n), n)
+                if k >= 0:
+                    end = k
+                    continue
+        j = _blanks(text, end, n)
+        if j < n and text[j] == u"(":
+            k = _capital_word(text, _blanks(text, j + 1, n), n)
+            if k >= 0:
+                j = _blanks(text, k, n)
+                while k < j < n and _is_capital(text[j]):  # more words in the brackets
+                    k = _token_end(text, j, n)
+                    j = _blanks(text, k, n)
+                if j < n and text[j] == u")":
+                    end = j + 1
+                    continue
+        return end
+
+
+@cython.boundscheck(False)  # every index is checked against the end
+@cython.wraparound(False)
+cdef list _last_tokens(str text, Py_ssize_t i, Py_ssize_t end):
+    """The last three TOKENs of text[i:end] (or fewer), sliced only those."""
+    cdef Py_ssize_t starts[3]
+    cdef Py_ssize_t stops[3]
+    cdef Py_ssize_t count = 0, stop, k
+    while i < end:
+        if Py_UNICODE_ISSPACE(text[i]):
+            i += 1
+            continue
+        stop = _token_end(text, i, end)
+        starts[count % 3], stops[count % 3] = i, stop
+        count += 1
+        i = stop
+    return [text[starts[k % 3] : stops[k % 3]] for k in range(max(count - 3, 0), count)]
+
+
 cpdef list runs_of(str text, frozenset openers):
-    """The runs of candidate words in `text`, in order."""
+    """The runs of candidate words in `text`, in order (`_run_start`, `_run_end`)."""
     cdef list found = [], tokens, spans, before, after
-    cdef Py_ssize_t start, end, lo, stop, at
+    cdef Py_ssize_t i = 0, n = len(text), start, end, lo, stop, at
     cdef str opener
-    for m in RUN.finditer(text):
-        start, end = m.span()
+    while True:
+        start = _run_start(text, i, n)
+        if start == n:
+            return found
+        end = i = _run_end(text, start, n)
         spans = []
         tokens = _tokens(text, start, end, spans, -1)
         # Context stops at the line's edge.
         lo = start - CONTEXT_CHARS if start > CONTEXT_CHARS else 0
-        before = _tokens(text, max(text.rfind("\n", lo, start) + 1, lo), start, None, -1)[-3:]
+        before = _last_tokens(text, max(text.rfind("\n", lo, start) + 1, lo), start)
         stop = text.find("\n", end, end + CONTEXT_CHARS)
         if stop < 0:
-            stop = min(end + CONTEXT_CHARS, len(text))
+            stop = min(end + CONTEXT_CHARS, n)
         after = _tokens(text, end, stop, None, 2)
         while len(after) < 2:
             after.append(BOUNDARY)
@@ -156,7 +258,6 @@ cpdef list runs_of(str text, frozenset openers):
         while len(before) < 2:
             before.insert(0, BOUNDARY)
         found.append(Run(tokens, spans, before[-2:], after))
-    return found
 
 
 cpdef str shape(str word):
