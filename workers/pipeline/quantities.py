@@ -8,8 +8,8 @@ other wire languages.
 Every quantity but a lone weekday has a digit, so the text is scanned once for
 digits (an ASCII class: far cheaper than regexes with word lists at every
 position) and each number is read with the words around it; weekdays are
-found with `str.find`. No pattern has nested repeats: a long body cannot make
-one backtrack.
+found by one alternation of plain words (the engine skips to their first
+letters). No pattern has nested repeats: a long body cannot make one backtrack.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _AFTER = re.compile(  # what may follow a number: a percent sign or word, or a c
 _SLASHED = re.compile(r"\(?[0-9]{1,2}/[0-9]{1,2}(?:/[0-9]{2,4})?\)?")
 _YEAR = re.compile(r",? (?:1[89]|20)[0-9][0-9](?![0-9])")
 _DAY_OF_MONTH = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?(?![0-9])")
+_WEEKDAY = re.compile("|".join(DAYS))  # no weekday is part of another
 _ISO = re.compile(r"(?:19|20)[0-9][0-9]-[01][0-9]-[0-3][0-9](?![0-9-])")
 
 
@@ -93,19 +94,23 @@ def _read(text: str, start: int, end: int) -> tuple[int, int, str] | None:
 def _date(text: str, start: int, end: int) -> tuple[int, int, str] | None:
     """ "[Weekday[,]] 21 Juni [2024]", "June 21[, 2024]", "Juni 2024", "Senin (25/8/2014)"."""
     words = text[max(0, start - 24) : start].split()
-    day = _DAY_OF_MONTH.match(text, start)
-    if words and words[-1] in MONTHS and day:  # June 21, 2024
-        year = _YEAR.match(text, day.end())
-        month = text.rindex(words[-1], 0, start)
-        return _weekday_before(text, month), year.end() if year else day.end(), DATE
-    if words and words[-1] in MONTHS and _YEAR.match(" " + text[start:end]):  # Juni 2024
-        return text.rindex(words[-1], 0, start), end, DATE
+    if words and words[-1] in MONTHS:
+        if day := _DAY_OF_MONTH.match(text, start):  # June 21, 2024
+            year = _YEAR.match(text, day.end())
+            month = text.rindex(words[-1], 0, start)
+            return _weekday_before(text, month), year.end() if year else day.end(), DATE
+        if _YEAR.match(" " + text[start:end]):  # Juni 2024
+            return text.rindex(words[-1], 0, start), end, DATE
+    if end - start > 2:
+        return None  # a day of the month or of a slashed date has one or two digits
     following = text[end : end + 16].split()
-    if end - start <= 2 and following and following[0].rstrip(",.") in MONTHS:  # 21 Juni
+    if following and following[0].rstrip(",.") in MONTHS:  # 21 Juni
         last = text.index(following[0], end) + len(following[0].rstrip(",.;:"))
         year = _YEAR.match(text, last)
         return _weekday_before(text, start), year.end() if year else last, DATE
-    if m := _SLASHED.match(text, start - (text[start - 1 : start] == "(")):
+    if text.startswith("/", end) and (
+        m := _SLASHED.match(text, start - (text[start - 1 : start] == "("))
+    ):
         day = _weekday_before(text, m.start())
         if day < m.start():  # a bare 25/8 is as often a score or a ratio
             return day, m.end(), DATE
@@ -123,12 +128,9 @@ def _weekday_before(text: str, start: int) -> int:
 def _weekdays(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Weekdays standing alone ("said on Tuesday"), outside the dates found."""
     out = []
-    for day in DAYS:
-        at = text.find(day)
-        while at >= 0:
-            end = at + len(day)
-            whole = (not at or not text[at - 1].isalnum()) and not text[end : end + 1].isalnum()
-            if whole and not any(s <= at < e for s, e, _ in found):
-                out.append((at, end, DATE))
-            at = text.find(day, end)
+    for m in _WEEKDAY.finditer(text):
+        at, end = m.span()
+        whole = (not at or not text[at - 1].isalnum()) and not text[end : end + 1].isalnum()
+        if whole and not any(s <= at < e for s, e, _ in found):
+            out.append((at, end, DATE))
     return out
