@@ -54,8 +54,9 @@ TEMPLATES = (
 )
 cdef enum:
     ONE_WORD = 15  # templates of one word: WORD, then NEAR and FAR on each side
+    ROWS = 23  # all templates: a word's weight rows
 cdef Py_ssize_t N_WORD = len(WORD), N_NEAR = len(NEAR)
-assert N_WORD + 2 * N_NEAR + 2 * len(FAR) == ONE_WORD
+assert N_WORD + 2 * N_NEAR + 2 * len(FAR) == ONE_WORD and len(TEMPLATES) == ROWS
 MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afresh
 
 
@@ -298,14 +299,16 @@ cpdef tuple run_wide_keys(Run run):
 
 
 # The "run" keys: where a word sits in a run ("B", "I", "E") and the run's length, 2-4+.
-_PLACES = tuple(tuple(f"{where}{length}" for length in range(5)) for where in "BIE")
+_PLACES = ("S1", *(f"{where}{length}" for where in "BIE" for length in range(5)))
+cdef enum:
+    N_PLACES = 16
 
 
-cdef inline str _place(Py_ssize_t k, Py_ssize_t n):
-    """The "run" key of the k-th word (from 1) of a run of n words."""
+cdef inline Py_ssize_t _place(Py_ssize_t k, Py_ssize_t n):
+    """Which "run" key (in _PLACES) the k-th word (from 1) of a run of n words has."""
     if n == 1:
-        return "S1"
-    return _PLACES[0 if k == 1 else 2 if k == n else 1][n if n < 4 else 4]
+        return 0
+    return 1 + 5 * (0 if k == 1 else 2 if k == n else 1) + (n if n < 4 else 4)
 
 
 cdef inline str _opens(str before):
@@ -321,7 +324,7 @@ cpdef list place_keys(Run run, list known):
     cdef list lowers = [w.lower() for w in (run.before[-1], *run.words, run.after[0])]
     return [
         (
-            _place(k, n),
+            _PLACES[_place(k, n)],
             _opens(run.before[-1]) if k == 1 else "0",
             lowers[k - 1] + " " + lowers[k],
             lowers[k] + " " + lowers[k + 1],
@@ -359,10 +362,26 @@ cdef dict _by_left(dict pairs):
 
 
 cdef class _Word:
-    """A word's weight rows under the templates of one word, and its lowercase form."""
+    """A word's weight rows under the templates of one word and as a run's first or last
+    word, and its lowercase form."""
 
     cdef str lower
     cdef Py_ssize_t rows[ONE_WORD]
+    cdef Py_ssize_t head, tail
+
+
+cdef inline void _sum_rows(
+    float* out, const float* weights, const Py_ssize_t* rows, Py_ssize_t labels
+) noexcept nogil:
+    """Adds a word's ROWS weight rows to its scores, label by label, the rows in order
+    (the sums of training's scoring, to the last bit)."""
+    cdef Py_ssize_t label, i
+    cdef float total
+    for label in range(labels):
+        total = out[label]
+        for i in range(ROWS):
+            total = total + weights[rows[i] * labels + label]
+        out[label] = total
 
 
 cdef inline Py_ssize_t _pair(dict by_left, _Word left, _Word right):
@@ -371,6 +390,7 @@ cdef inline Py_ssize_t _pair(dict by_left, _Word left, _Word right):
     return 0 if found is None else (<dict>found).get(right.lower, 0)
 
 
+@cython.final  # its cdef methods are called directly, and inlined
 cdef class Scorer:
     """A model's weights applied to the words of runs, and the best labels they give.
 
@@ -389,6 +409,9 @@ cdef class Scorer:
     cdef const float[:, ::1] weights  # (rows, labels); row 0 is all zeros (unknown key)
     cdef const float[:, ::1] transitions  # (labels, labels): from, to
     cdef Py_ssize_t labels
+    # Rows of the keys every run reads: "bias", "first" ("0", "1") and "run" (_PLACES).
+    cdef Py_ssize_t bias, middle, opens
+    cdef Py_ssize_t places[N_PLACES]
 
     def __init__(
         self, tuple names, tuple vocab, dict lexicon, frozenset common, weights, transitions
@@ -400,6 +423,12 @@ cdef class Scorer:
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.transitions = np.ascontiguousarray(transitions, dtype=np.float32)
         self.labels = self.weights.shape[1]
+        if any(row >= self.weights.shape[0] for keys in vocab for row in keys.values()):
+            raise ValueError("a feature's row is beyond the weights")  # _sum_rows trusts them
+        self.bias = self._keys("bias").get("", 0)
+        self.middle, self.opens = self._keys("first").get("0", 0), self._keys("first").get("1", 0)
+        for i in range(N_PLACES):
+            self.places[i] = self._keys("run").get(_PLACES[i], 0)
 
     cdef dict _keys(self, str template):
         """A template's keys and their rows."""
@@ -419,24 +448,18 @@ cdef class Scorer:
                 info.lower)  # fmt: skip
         for i in range(ONE_WORD):
             info.rows[i] = (<dict>self.vocab[i]).get(keys[i], 0)
+        info.head = self._keys("run_head").get(info.lower, 0)
+        info.tail = self._keys("run_tail").get(info.lower, 0)
         if len(self.words) >= MAX_CACHED:
             self.words.clear()
         self.words[word] = info
         return info
 
-    cdef inline void _add(self, float* out, Py_ssize_t row):
-        cdef const float* weights = &self.weights[row, 0]
-        cdef Py_ssize_t label
-        for label in range(self.labels):
-            out[label] += weights[label]
-
     def emissions(self, list runs, known):
         """Each word's score per label: the sum of its templates' weight rows, added in
         TEMPLATES order (as the model was scored when it was trained): the keys are
         those of `run_keys`, looked up without being built."""
-        cdef dict bias, head, tail, at, first, gazetteer
-        bias, head, tail = self._keys("bias"), self._keys("run_head"), self._keys("run_tail")
-        at, first, gazetteer = self._keys("run"), self._keys("first"), self._keys("gazetteer")
+        cdef dict gazetteer = self._keys("gazetteer")
         cdef Py_ssize_t count = 0, word = 0, k, n, i
         cdef Run run
         for run in runs:
@@ -445,37 +468,37 @@ cdef class Scorer:
         cdef float[:, ::1] out = scores
         cdef float* at_word
         cdef list infos, marks
-        cdef tuple wide
         cdef _Word w
-        cdef Py_ssize_t b, h, t, opens, middle = first.get("0", 0)  # any word but a run's first
+        cdef Py_ssize_t h, t, opens
+        cdef Py_ssize_t rows[ROWS]
+        cdef const float* weights = &self.weights[0, 0]
         for run in runs:
             infos = [self._word(x) for x in (*run.before, *run.words, *run.after)]
             n = len(run.words)
-            wide = run_wide_keys(run)
-            b, h, t = bias.get(wide[0], 0), head.get(wide[1], 0), tail.get(wide[2], 0)
-            opens = first.get(_opens(run.before[-1]), 0)
+            h, t = (<_Word>infos[2]).head, (<_Word>infos[n + 1]).tail
+            opens = self.opens if _opens(run.before[-1]) == "1" else self.middle
             marks = known(run.words)
             for k in range(2, n + 2):
-                at_word = &out[word, 0]
                 w = infos[k]
                 for i in range(N_WORD):
-                    self._add(at_word, w.rows[i])
+                    rows[i] = w.rows[i]
                 w = infos[k - 1]
                 for i in range(N_WORD, N_WORD + N_NEAR):
-                    self._add(at_word, w.rows[i])
+                    rows[i] = w.rows[i]
                 w = infos[k + 1]
                 for i in range(N_WORD + N_NEAR, N_WORD + 2 * N_NEAR):
-                    self._add(at_word, w.rows[i])
-                self._add(at_word, (<_Word>infos[k - 2]).rows[ONE_WORD - 2])
-                self._add(at_word, (<_Word>infos[k + 2]).rows[ONE_WORD - 1])
-                self._add(at_word, b)
-                self._add(at_word, h)
-                self._add(at_word, t)
-                self._add(at_word, at.get(_place(k - 1, n), 0))
-                self._add(at_word, opens if k == 2 else middle)
-                self._add(at_word, _pair(self.prev_pairs, infos[k - 1], infos[k]))
-                self._add(at_word, _pair(self.next_pairs, infos[k], infos[k + 1]))
-                self._add(at_word, gazetteer.get(marks[k - 2], 0))
+                    rows[i] = w.rows[i]
+                rows[ONE_WORD - 2] = (<_Word>infos[k - 2]).rows[ONE_WORD - 2]
+                rows[ONE_WORD - 1] = (<_Word>infos[k + 2]).rows[ONE_WORD - 1]
+                rows[ONE_WORD] = self.bias
+                rows[ONE_WORD + 1] = h
+                rows[ONE_WORD + 2] = t
+                rows[ONE_WORD + 3] = self.places[_place(k - 1, n)]
+                rows[ONE_WORD + 4] = opens if k == 2 else self.middle
+                rows[ONE_WORD + 5] = _pair(self.prev_pairs, infos[k - 1], infos[k])
+                rows[ONE_WORD + 6] = _pair(self.next_pairs, infos[k], infos[k + 1])
+                rows[ONE_WORD + 7] = gazetteer.get(marks[k - 2], 0)
+                _sum_rows(&out[word, 0], weights, rows, self.labels)
                 word += 1
         return scores
 
