@@ -609,11 +609,32 @@ cdef list _spans(list labels):
     return out
 
 
+cdef void _add_names(list out, Run run, list spans):
+    """Appends (start, end, type) in the text of each name of a run, trimmed: a name
+    starts and ends with a word; brackets belong to it only as a pair inside it
+    ("Pertamina (Persero)"), a full stop only after an initial ("M. Saravanan")."""
+    cdef list words = run.words
+    cdef Py_ssize_t first, last
+    cdef str end
+    for first, last, kind in spans:
+        while first < last:
+            end = words[last - 1]
+            if not Py_UNICODE_ISALNUM((<str>words[first])[0]):
+                first += 1
+            elif end == "(" or end == "." or (end == ")" and "(" not in words[first : last - 1]):
+                last -= 1
+            else:
+                break
+        if first < last:
+            out.append((run.spans[first][0], run.spans[last - 1][1], kind))
+
+
 def consistent(list tagged, Py_ssize_t longest):
-    """The names of each run, one story one reading: each name gets the type most of its
-    mentions have, and its occurrences the tagger left out are names too ("Mavcom said"
-    after "the Malaysian Aviation Commission (Mavcom)"). `tagged`: (run, labels) pairs;
-    names of more than `longest` words are not looked for again (n² words)."""
+    """(start, end, type) of the names in a story's text, one story one reading: each
+    name gets the type most of its mentions have, and its occurrences the tagger left
+    out are names too ("Mavcom said" after "the Malaysian Aviation Commission (Mavcom)").
+    `tagged`: (run, labels) pairs; names of more than `longest` words are not looked for
+    again (n² words)."""
     cdef list found = [], out = [], spans, chosen, kept, words, options
     cdef dict votes = {}, counts, by_first = {}, alone = {}  # alone: one-word names' types
     cdef Py_ssize_t start, end, i, n
@@ -636,10 +657,10 @@ def consistent(list tagged, Py_ssize_t longest):
         words = run.words
         if len(words) == 1:  # most runs: the word is a name of its own, or as tagged
             kind = alone.get(words[0])
-            out.append((run, spans if kind is None else [(0, 1, kind)]))
+            _add_names(out, run, spans if kind is None else [(0, 1, kind)])
             continue
         if by_first.keys().isdisjoint(words):
-            out.append((run, spans))
+            _add_names(out, run, spans)
             continue
         exact = {(start, end) for start, end, _ in spans}
         n = len(words)
@@ -663,5 +684,5 @@ def consistent(list tagged, Py_ssize_t longest):
         kept = [
             span for span in spans if not any(s < span[1] and span[0] < e for s, e, _ in chosen)
         ]
-        out.append((run, sorted(kept + chosen)))
+        _add_names(out, run, sorted(kept + chosen))
     return out

@@ -101,13 +101,8 @@ class EntityTagger:
         model = self.taggers.get(MODELS.get(language, ""))
         if model is None:
             return [(start, end, c.type) for start, end, c in self._gazetteer_names(text)]
-        found = []
-        for run, spans in consistent(model.tag(text, self.gazetteer.known), MAX_NAME_WORDS):
-            for first, last, kind in spans:
-                first, last = _trim(run.words, first, last)
-                if first < last:
-                    found.append((run.spans[first][0], run.spans[last - 1][1], TYPES[kind]))
-        return found
+        names = consistent(model.tag(text, self.gazetteer.known), MAX_NAME_WORDS)
+        return [(start, end, TYPES[kind]) for start, end, kind in names]
 
     def linked_ids(self, text: str) -> set[str]:
         """The canonical ids of every gazetteer name in `text` (for short texts: headlines)."""
@@ -138,21 +133,6 @@ def _unbracketed(name: str) -> str:
     """The name without a bracketed part: "Bank Indonesia (BI)" links as "Bank Indonesia"."""
     cut = name.find(" (")
     return name if cut < 0 else name[:cut]
-
-
-def _trim(words: list[str], first: int, last: int) -> tuple[int, int]:
-    """A name starts and ends with a word; brackets belong to it only as a pair inside
-    it ("Pertamina (Persero)"), a full stop only after an initial ("M. Saravanan")."""
-    while first < last:
-        if not words[first][0].isalnum():
-            first += 1
-        elif words[last - 1] in ("(", ".") or (
-            words[last - 1] == ")" and "(" not in words[first : last - 1]
-        ):
-            last -= 1
-        else:
-            break
-    return first, last
 
 
 def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:
