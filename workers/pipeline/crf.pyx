@@ -13,9 +13,10 @@ between them ("Bank of America", "Energi dan Sumber Daya"), the initials ("M.
 Saravanan"), a bracketed name right after ("Bursa Efek Indonesia (BEI)"), and a
 lowercase word the training data shows opening a name ("desa", "kota") just
 before one. A hand-written scan finds the runs (a property test holds it to the
-regex it stands for), so the words of a story that cannot be names cost little. Each word of a run gets its features (the word, its shape,
-its neighbours, where it sits in the run, what the lexicons and the gazetteer say
-of it); every feature is a row of the model's weights.
+regex it stands for), so the words of a story that cannot be names cost little.
+Each word of a run gets its features (the word, its shape, its neighbours, where
+it sits in the run, what the lexicons and the gazetteer say of it); every feature
+is a row of the model's weights.
 """
 
 import re
