@@ -543,6 +543,11 @@ cdef class Scorer:
         return out
 
 
+def _longest_first(option):
+    """Sort key of (tokens, value) options: the longest name first."""
+    return -len(option[0])
+
+
 cdef class Aliases:
     """Names as token sequences, matched case-sensitively on whole tokens, longest first:
     the gazetteer's matching, and the tagger's gazetteer feature (`known`)."""
@@ -558,7 +563,7 @@ cdef class Aliases:
             self.by_first.setdefault(tokens[0], []).append((tokens, value))
         self.one_word = {}
         for options in self.by_first.values():
-            options.sort(key=lambda option: -len(option[0]))
+            options.sort(key=_longest_first)
             for tokens, value in options:
                 if len(tokens) == 1:
                     self.one_word[tokens[0]] = value
@@ -638,7 +643,7 @@ def consistent(list tagged, Py_ssize_t longest):
     again (n² words)."""
     cdef list found = [], out = [], spans, chosen, kept, words, options
     cdef dict votes = {}, counts, by_first = {}, alone = {}  # alone: one-word names' types
-    cdef Py_ssize_t start, end, i, n
+    cdef Py_ssize_t start, end, i, n, count, most
     cdef Run run
     cdef tuple name
     cdef set exact
@@ -649,11 +654,17 @@ def consistent(list tagged, Py_ssize_t longest):
             if end - start <= longest:
                 counts = votes.setdefault(tuple(run.words[start:end]), {})
                 counts[kind] = counts.get(kind, 0) + 1
-    for name, counts in sorted(votes.items(), key=lambda item: -len(item[0])):
-        kind = max(counts, key=counts.__getitem__)
+    for name, counts in votes.items():
+        kind, most = None, 0
+        for option, count in counts.items():  # the first of equal counts, as max()
+            if count > most:
+                kind, most = option, count
         by_first.setdefault(name[0], []).append((name, kind))
         if len(name) == 1:
             alone[name[0]] = kind
+    for options in by_first.values():
+        if len(options) > 1:
+            options.sort(key=_longest_first)
     for run, spans in found:
         words = run.words
         if len(words) == 1:  # most runs: the word is a name of its own, or as tagged
