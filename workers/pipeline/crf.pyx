@@ -176,16 +176,16 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
     capitalised word; after a lone capital, an initial's dot (an optional blank
     before it, blanks after) and a capitalised word ("M. Saravanan"); a bracketed
     run of capitalised words ("(BEI)")."""
-    cdef Py_ssize_t end = _token_end(text, i, n), j, k
+    cdef Py_ssize_t end = _token_end(text, i, n), gap, j, k
     while True:
-        j = _blanks(text, end, n)
-        if j > end:
-            k = _capital_word(text, j, n)
+        gap = _blanks(text, end, n)  # past the blanks after the run so far
+        if gap > end:
+            k = _capital_word(text, gap, n)
             if k < 0:  # a connector?
-                k = j
+                k = gap
                 while k < n and u"a" <= text[k] <= u"z":
                     k += 1
-                if k < n and _is_blank(text[k]) and text[j:k] in CONNECTORS:
+                if k < n and _is_blank(text[k]) and text[gap:k] in CONNECTORS:
                     k = _capital_word(text, _blanks(text, k, n), n)
                 else:
                     k = -1
@@ -199,9 +199,8 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
                 if k >= 0:
                     end = k
                     continue
-        j = _blanks(text, end, n)
-        if j < n and text[j] == u"(":
-            k = _capital_word(text, _blanks(text, j + 1, n), n)
+        if gap < n and text[gap] == u"(":
+            k = _capital_word(text, _blanks(text, gap + 1, n), n)
             if k >= 0:
                 j = _blanks(text, k, n)
                 while k < j < n and _is_capital(text[j]):  # more words in the brackets
@@ -299,10 +298,12 @@ cpdef tuple run_wide_keys(Run run):
     return ("", run.words[0].lower(), run.words[-1].lower())
 
 
-# The "run" keys: where a word sits in a run ("B", "I", "E") and the run's length, 2-4+.
+# The "run" keys: "S1" for a run of one word, else where a word sits in its run ("B",
+# "I", "E") and the run's length, 2-4+ (`_place` numbers them).
 _PLACES = ("S1", *(f"{where}{length}" for where in "BIE" for length in range(5)))
 cdef enum:
     N_PLACES = 16
+assert len(_PLACES) == N_PLACES
 
 
 cdef inline Py_ssize_t _place(Py_ssize_t k, Py_ssize_t n):
@@ -391,7 +392,7 @@ cdef inline Py_ssize_t _pair(dict by_left, _Word left, _Word right):
     return 0 if found is None else (<dict>found).get(right.lower, 0)
 
 
-@cython.final  # its cdef methods are called directly, and inlined
+@cython.final  # its cdef methods are called directly, not through a method table
 cdef class Scorer:
     """A model's weights applied to the words of runs, and the best labels they give.
 
@@ -427,7 +428,8 @@ cdef class Scorer:
         if any(row >= self.weights.shape[0] for keys in vocab for row in keys.values()):
             raise ValueError("a feature's row is beyond the weights")  # _sum_rows trusts them
         self.bias = self._keys("bias").get("", 0)
-        self.middle, self.opens = self._keys("first").get("0", 0), self._keys("first").get("1", 0)
+        first = self._keys("first")  # whether a run opens a sentence: "1", else "0"
+        self.middle, self.opens = first.get("0", 0), first.get("1", 0)
         for i in range(N_PLACES):
             self.places[i] = self._keys("run").get(_PLACES[i], 0)
 
