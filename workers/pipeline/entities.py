@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from operator import attrgetter
 
@@ -135,10 +135,19 @@ def _unbracketed(name: str) -> str:
     return name if cut < 0 else name[:cut]
 
 
+def _folded(text: str) -> str:
+    """Tokens casefolded, space-separated, space-padded: how the headline check reads
+    a headline and a name."""
+    return f" {' '.join(TOKEN.findall(text.casefold()))} "
+
+
+# Names recur from story to story ("Jakarta", "Bank Indonesia"): each is read once.
+_folded_name = lru_cache(maxsize=100_000)(_folded)
+
+
 def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:
-    """Whether the headline (tokens casefolded, space-separated, space-padded) says a
-    mention's text, or a person's surname."""
-    said = {f" {' '.join(TOKEN.findall(m.text.casefold()))} " for m in mentions}
+    """Whether the headline (`_folded`) says a mention's text, or a person's surname."""
+    said = {_folded_name(m.text) for m in mentions}
     if person:
         said.add(f" {person.split()[-1].casefold()} ")
     return any(name in folded for name in said)
@@ -189,7 +198,7 @@ def group_entities(
         groups.setdefault(key, []).append(e)
         if e.type == PERSON and " " in e.text:
             surnames.setdefault(e.text.split()[-1], key)
-    folded = f" {' '.join(TOKEN.findall(headline.casefold()))} " if headline else ""
+    folded = _folded(headline) if headline else ""
     out = []
     for key, mentions in groups.items():
         first = mentions[0]
