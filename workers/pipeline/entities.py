@@ -147,10 +147,9 @@ _folded_name = lru_cache(maxsize=100_000)(_folded)
 
 def _in_headline(folded: str, mentions: list[Entity], person: str) -> bool:
     """Whether the headline (`_folded`) says a mention's text, or a person's surname."""
-    said = {_folded_name(m.text) for m in mentions}
-    if person:
-        said.add(f" {person.split()[-1].casefold()} ")
-    return any(name in folded for name in said)
+    if person and f" {person.split()[-1].casefold()} " in folded:
+        return True
+    return any(_folded_name(m.text) in folded for m in mentions)
 
 
 def _outside(names: list[Entity], quantities: list[Entity]) -> list[Entity]:
