@@ -89,6 +89,16 @@ class Run:
         cut = statistics.quantiles(waits, n=100, method="inclusive")
         return {"p50": cut[49], "p95": cut[94], "p99": cut[98], "max": waits[-1]}
 
+    def unanswered(self) -> dict[int, tuple[int, int, int]]:
+        """Per raw partition, the messages produced without an outcome: how many, and
+        the first and last of their offsets (a stall's signature)."""
+        offsets: dict[int, list[int]] = {}
+        for origin in self.produced:
+            if origin not in self.outcomes:
+                _, partition, offset = origin.rsplit(":", 2)
+                offsets.setdefault(int(partition), []).append(int(offset))
+        return {p: (len(o), min(o), max(o)) for p, o in sorted(offsets.items())}
+
     def first_latency_ms(self) -> float:
         """Latency of the first message produced (0 when it has no outcome)."""
         if not self.produced:
@@ -168,6 +178,16 @@ async def collect(
         await consumer.stop()
 
 
+def lags(metrics_text: str) -> dict[str, float]:
+    """The lag a worker reports per topic partition, from its /metrics."""
+    return {
+        f"{sample.labels['topic']}:{sample.labels['partition']}": sample.value
+        for family in text_string_to_metric_families(metrics_text)
+        if family.name == "newswire_consumer_lag_messages"
+        for sample in family.samples
+    }
+
+
 def stage_means(metrics_text: str) -> dict[str, float]:
     """Mean microseconds per stage, from a worker's /metrics."""
     sums: dict[str, float] = {}
@@ -223,6 +243,11 @@ class Bench:
             asyncio.run(go(run, messages))
             if argv is None:
                 run.stage_us = stage_means(procs[0].metrics())
+                if run.missing:  # what a stall looked like, for its diagnosis
+                    unanswered = run.unanswered()
+                    self.say(f"{label}: unanswered (count, first, last offset) {unanswered}")
+                    for i, proc in enumerate(procs):
+                        self.say(f"{label}: worker {i} lag by partition {lags(proc.metrics())}")
         finally:
             for proc in procs:
                 proc.stop()

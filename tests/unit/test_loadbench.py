@@ -4,7 +4,7 @@ import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 
 from workers.benchmark import SOURCES, wire_messages
-from workers.loadbench import Run, stage_means
+from workers.loadbench import Run, lags, stage_means
 from workers.metrics import Metrics
 
 
@@ -16,6 +16,23 @@ def test_stage_means_read_from_worker_metrics():
     metrics.observe_stage("entities", 0.0005)
     means = stage_means(generate_latest(registry).decode())
     assert round(means["clean"]) == 2000 and round(means["entities"]) == 500
+
+
+def test_lags_read_per_partition_from_worker_metrics():
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    metrics.lag.labels("news.raw", "3").set(192)
+    metrics.lag.labels("news.prepared", "0").set(0)
+    assert lags(generate_latest(registry).decode()) == {"news.raw:3": 192, "news.prepared:0": 0}
+
+
+def test_unanswered_messages_by_raw_partition():
+    run = Run(sent=5)
+    run.produced = {f"raw:{p}:{o}": 1.0 for p, o in ((0, 7), (0, 8), (0, 9), (1, 4), (1, 5))}
+    run.outcomes = {"raw:0:7": 2.0, "raw:1:4": 2.0, "raw:1:5": 2.0}
+    assert run.unanswered() == {0: (2, 8, 9)}
+    run.outcomes |= {"raw:0:8": 2.0, "raw:0:9": 2.0}
+    assert run.unanswered() == {}
 
 
 def test_run_rate_and_latency_from_timestamps():
