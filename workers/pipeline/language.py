@@ -106,6 +106,7 @@ def detect_language(text: str) -> str:
 
 
 def _unpunctuated(text: str) -> str:
+    """Every punctuation mark a space (see `_PUNCTUATION`)."""
     return text.translate(_UNPUNCT) if text.isascii() else _PUNCTUATION.sub(" ", text)
 
 
