@@ -208,12 +208,15 @@ def _plain(event: Outcome | Alert) -> dict[str, Any]:
     data = {k: v for k, v in vars(event).items() if v is not None}
     for name in ("entities", "entity_groups"):
         if name in data:
-            data[name] = [
-                e
-                if e.canonical is not None
-                else {k: v for k, v in vars(e).items() if v is not None}
-                for e in data[name]
-            ]
+            data[name] = [e if e.canonical is not None else _unlinked(e) for e in data[name]]
+    return data
+
+
+def _unlinked(record: Entity | EntityGroup) -> dict[str, Any]:
+    """A record whose `canonical` is None, without it (its one optional field): a copy
+    of its fields less one costs half a filtered copy, and a story has ~100 of them."""
+    data = vars(record).copy()
+    del data["canonical"]
     return data
 
 
