@@ -1,5 +1,4 @@
-"""Talking to Kafka outside Faust (kafka-python): client settings, errors, topic creation,
-the group's first offsets."""
+"""Talking to Kafka outside Faust (kafka-python): client settings, errors, topic creation."""
 
 from __future__ import annotations
 
@@ -12,9 +11,7 @@ from typing import Any
 
 import faust
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.admin import OffsetSpec
-from kafka.errors import CoordinatorNotAvailableError, KafkaError, NoError
-from kafka.structs import OffsetAndMetadata
+from kafka.errors import KafkaError
 
 from workers.config import DECIDE_PARTITIONS, Settings
 from workers.errors import BrokerError
@@ -148,67 +145,6 @@ def ensure_topics(settings: Settings) -> list[str]:
             return missing
         finally:
             client.close()
-
-
-def commit_start_offsets(settings: Settings) -> list[str]:
-    """Commit, for the worker's group, the first offset of every partition it reads (raw,
-    prepared) that has no committed offset yet; returns those ("topic:partition").
-
-    After a rebalance Faust resumes fetching before it seeks each partition to its
-    committed offset (faust-streaming #216). A partition the group never committed is
-    not sought back, and messages fetched in that moment were seen lost: the first 101
-    of a raw partition, when a second worker joined as a stream began. With an offset
-    committed the seek goes back to it and they are read again (replays are
-    recognised). Only an empty group takes the commit; a worker joining a running one
-    finds the offsets its first worker committed.
-    """
-    t = settings.topics
-    group = settings.app_id
-    with talking_to(settings):
-        client = KafkaAdminClient(
-            **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS
-        )
-        try:
-            partitions = [
-                TopicPartition(topic["name"], p["partition_index"])
-                for topic in client.describe_topics([t.raw, t.prepared])
-                for p in topic["partitions"]
-            ]
-            committed = _group_offsets(client, group, partitions)
-            bare = [tp for tp in partitions if tp not in committed or committed[tp].offset < 0]
-            if not bare:
-                return []
-            first = client.list_partition_offsets(dict.fromkeys(bare, OffsetSpec.EARLIEST))
-            offsets = {tp: OffsetAndMetadata(first[tp].offset, "", -1) for tp in bare}
-            refused = {
-                tp: error
-                for tp, error in client.alter_group_offsets(group, offsets).items()
-                if error is not NoError
-            }
-            if refused:  # a running group: its first worker committed them
-                log.info("group %s is running; start offsets left to it (%s)", group,
-                         next(iter(refused.values())).__name__)  # fmt: skip
-                return []
-            done = sorted(f"{tp.topic}:{tp.partition}" for tp in bare)
-            log.info("committed the first offsets of %s for group %s", ", ".join(done), group)
-            return done
-        finally:
-            client.close()
-
-
-def _group_offsets(
-    client: KafkaAdminClient, group: str, partitions: list[TopicPartition]
-) -> dict[TopicPartition, OffsetAndMetadata]:
-    """The group's committed offsets; on a fresh broker the group coordinator needs a
-    few seconds (Kafka creates its offsets topic on first use)."""
-    deadline = time.monotonic() + CONNECT_TIMEOUT_MS / 1000
-    while True:
-        try:
-            return client.list_group_offsets({group: partitions}).get(group, {})
-        except CoordinatorNotAvailableError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def emitted_origins(settings: Settings, since: float, timeout: float = 60.0) -> set[str]:

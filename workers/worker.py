@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from workers.agents import register_agents
 from workers.app import create_app
-from workers.broker import commit_start_offsets, emitted_origins, ensure_topics
+from workers.broker import emitted_origins, ensure_topics
 from workers.buckets import BucketStore
 from workers.config import Settings
 from workers.errors import ConfigError
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
     ensure_topics(settings)  # fails fast, with a clear message, if Kafka is not there
-    commit_start_offsets(settings)  # before Faust joins the group: see its docstring
     registry = CollectorRegistry()
     metrics = Metrics(registry)
     health = Health()

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 
-from workers.broker import commit_start_offsets, emitted_origins, ensure_topics
+from workers.broker import emitted_origins, ensure_topics
 from workers.config import DECIDE_PARTITIONS, Settings
 from workers.produce import content_id
 from workers.records import ORIGIN_HEADER
@@ -90,27 +90,6 @@ def test_topics_exist_before_the_worker_the_internal_prepared_one_too(env):
         t.prepared: DECIDE_PARTITIONS,
     }  # fmt: skip
     assert ensure_topics(settings) == []  # nothing missing the second time
-
-
-def test_the_groups_first_offsets_are_committed_before_a_worker_joins(env):
-    """A partition the group never committed is not sought back after a rebalance
-    (faust-streaming #216): the worker commits each partition's first offset first."""
-    settings = Settings.from_env(env)
-    t = settings.topics
-    producer = KafkaProducer(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"])
-    producer.send(t.raw, b"{}", key=b"k", partition=1).get(timeout=10)
-    producer.close()
-    expected = [f"{t.prepared}:0", *(f"{t.raw}:{p}" for p in range(settings.partitions))]
-    assert commit_start_offsets(settings) == sorted(expected)
-    admin = KafkaAdminClient(bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"])
-    try:
-        committed = admin.list_group_offsets(settings.app_id)[settings.app_id]
-    finally:
-        admin.close()
-    assert {f"{tp.topic}:{tp.partition}": o.offset for tp, o in committed.items()} == dict.fromkeys(
-        expected, 0
-    )
-    assert commit_start_offsets(settings) == []  # committed offsets are left as they are
 
 
 def test_produce_to_a_missing_file_is_a_clear_error(env, tmp_path):
