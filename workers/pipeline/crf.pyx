@@ -408,6 +408,8 @@ cdef class Scorer:
     # The neighbour pairs ("prev_word", "next_word" keys "a b") by their left word:
     # looked up without building the pair's string.
     cdef dict prev_pairs, next_pairs
+    # The keys of a run's first and last word, and of the gazetteer feature.
+    cdef dict heads, tails, gazetteer
     cdef const float[:, ::1] weights  # (rows, labels); row 0 is all zeros (unknown key)
     cdef const float[:, ::1] transitions  # (labels, labels): from, to
     cdef Py_ssize_t labels
@@ -422,6 +424,8 @@ cdef class Scorer:
         self.words = {}
         self.prev_pairs = _by_left(self._keys("prev_word"))
         self.next_pairs = _by_left(self._keys("next_word"))
+        self.heads, self.tails = self._keys("run_head"), self._keys("run_tail")
+        self.gazetteer = self._keys("gazetteer")
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.transitions = np.ascontiguousarray(transitions, dtype=np.float32)
         self.labels = self.weights.shape[1]
@@ -430,8 +434,9 @@ cdef class Scorer:
         self.bias = self._keys("bias").get("", 0)
         first = self._keys("first")  # whether a run opens a sentence: "1", else "0"
         self.middle, self.opens = first.get("0", 0), first.get("1", 0)
+        places = self._keys("run")
         for i in range(N_PLACES):
-            self.places[i] = self._keys("run").get(_PLACES[i], 0)
+            self.places[i] = places.get(_PLACES[i], 0)
 
     cdef dict _keys(self, str template):
         """A template's keys and their rows."""
@@ -451,8 +456,8 @@ cdef class Scorer:
                 info.lower)  # fmt: skip
         for i in range(ONE_WORD):
             info.rows[i] = (<dict>self.vocab[i]).get(keys[i], 0)
-        info.head = self._keys("run_head").get(info.lower, 0)
-        info.tail = self._keys("run_tail").get(info.lower, 0)
+        info.head = self.heads.get(info.lower, 0)
+        info.tail = self.tails.get(info.lower, 0)
         if len(self.words) >= MAX_CACHED:
             self.words.clear()
         self.words[word] = info
@@ -462,7 +467,6 @@ cdef class Scorer:
         """Each word's score per label: the sum of its templates' weight rows, added in
         TEMPLATES order (as the model was scored when it was trained): the keys are
         those of `run_keys`, looked up without being built."""
-        cdef dict gazetteer = self._keys("gazetteer")
         cdef Py_ssize_t count = 0, word = 0, k, n, i
         cdef Run run
         for run in runs:
@@ -500,7 +504,7 @@ cdef class Scorer:
                 rows[ONE_WORD + 4] = opens if k == 2 else self.middle
                 rows[ONE_WORD + 5] = _pair(self.prev_pairs, infos[k - 1], infos[k])
                 rows[ONE_WORD + 6] = _pair(self.next_pairs, infos[k], infos[k + 1])
-                rows[ONE_WORD + 7] = gazetteer.get(marks[k - 2], 0)
+                rows[ONE_WORD + 7] = self.gazetteer.get(marks[k - 2], 0)
                 _sum_rows(&out[word, 0], weights, rows, self.labels)
                 word += 1
         return scores
