@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import faust
 from faust.topics import Topic
-from faust.transport.drivers.aiokafka import Producer
-from faust.types import ProducerT
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP, ProducerT, TransportT
 
 from workers.broker import faust_credentials
 from workers.config import DECIDE_PARTITIONS, Settings
@@ -41,7 +42,7 @@ ROCKSDB_OPTIONS = {
 FETCH_BYTES = 8 * 1024**2
 
 
-class IdempotentProducer(Producer):
+class IdempotentProducer(faust_aiokafka.Producer):
     """Faust's aiokafka producer with idempotence on outside transactions too.
 
     Without it a batch the broker wrote but could not acknowledge (it went down
@@ -74,11 +75,41 @@ class IdempotentProducer(Producer):
                 await old.stop()
 
 
+class RewindingConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer that rewinds partitions the group never committed.
+
+    Records fetched while a rebalance holds the flow are dropped by Faust, which then
+    seeks every partition back to its committed offset. aiokafka seeks only to
+    committed offsets above 0, so on a partition never committed the dropped records
+    were skipped for good: the first ~100 messages of a raw partition when a second
+    worker joined as the stream began (docs/ARCHITECTURE.md). Such a partition goes
+    back to its beginning, where `auto_offset_reset="earliest"` started it: what was
+    already read is read again, and a replay is recognised downstream.
+    """
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        changelogs = self.app.tables.changelog_topics  # Faust's recovery seeks these
+        never = [tp for tp, at in committed.items() if not at and tp.topic not in changelogs]
+        if never:
+            await self._thread.seek_to_beginning(*never)
+        return committed
+
+
+class Transport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport with the rewinding consumer."""
+
+    Consumer = RewindingConsumer
+
+
 class App(faust.App):
-    """faust.App with the idempotent producer."""
+    """faust.App with the idempotent producer and the rewinding consumer."""
 
     def _new_producer(self) -> ProducerT:
         return IdempotentProducer(self.transport, loop=self.loop, beacon=self.beacon)
+
+    def _new_transport(self) -> TransportT:
+        return Transport(self.conf.broker_consumer, self)
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,14 @@ class WorkerPool:
         self.tmp_path = tmp_path
         self.started: list[Worker] = []
 
-    def start(self, name: str = "w0") -> Worker:
-        """Start a worker; workers with different names keep their state apart."""
+    def start(self, name: str = "w0", **extra: str) -> Worker:
+        """Start a worker (`extra`: more environment); workers with different names keep
+        their state apart."""
         env = {
             **self.env,
             "NEWSWIRE_DATA_DIR": str(self.tmp_path / f"state-{name}"),
             "NEWSWIRE_METRICS_PORT": str(free_port()),
+            **extra,
         }
         worker = Worker(env, self.tmp_path / f"{name}-{len(self.started)}.log").start()
         self.started.append(worker)
