@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import faust
 from faust.topics import Topic
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, ProducerT, TransportT
 
+from workers.assignor import DeciderAwareAssignor
 from workers.broker import faust_credentials
 from workers.config import DECIDE_PARTITIONS, Settings
 
@@ -149,12 +151,15 @@ def create_app(settings: Settings) -> Wiring:
         # the changelog (bounded by retention). Standby recovery is where faust's
         # multi-worker hangs are reported (e.g. robinhood/faust#517).
         table_standby_replicas=0,
+        PartitionAssignor=DeciderAwareAssignor,
         web_enabled=False,
         autodiscover=False,
         key_serializer="raw",
         value_serializer="raw",
     )
     topics = settings.topics
+    assignor = cast(DeciderAwareAssignor, app.assignor)
+    assignor.decision_topic, assignor.spread_topic = topics.prepared, topics.raw
 
     def topic(name: str, partitions: int = settings.partitions, internal: bool = False) -> Topic:
         return app.topic(
