@@ -12,6 +12,8 @@ from pathlib import Path
 import orjson
 from conftest import partition_of
 
+from workers.loadbench import lags
+
 FAULTS = Path(__file__).parent / "faults"
 
 STORY_A = "\n".join(
@@ -219,11 +221,16 @@ def test_near_duplicates_across_partitions_two_workers_and_a_restart(
     """
     # Workers join one at a time: each join is a rebalance, and two at once have
     # been seen to leave a partition unconsumed.
-    pair = [workers.start("a").wait_ready(), workers.start("b").wait_ready()]
+    first = workers.start("a").wait_ready()
     original, near = ids_on_different_partitions("n")
     send([story(original, ORIGINAL)])
     outcomes.wait_for(1, timeout=120)
+    assert holdings([first], [(4, True)]) == [(4, True)]  # alone, it holds all
+    pair = [first, workers.start("b").wait_ready()]
     wait_committed()
+    # After the join: the decider holds 1 raw partition, the other 3, and the first
+    # no longer reports the lag of partitions it gave away.
+    assert holdings(pair, [(1, True), (3, False)]) == [(1, True), (3, False)]
 
     for worker in pair:  # both: whichever held the dedupe partition, the index must survive
         worker.kill()
@@ -244,6 +251,20 @@ def test_near_duplicates_across_partitions_two_workers_and_a_restart(
     assert 0.5 < by_id[near]["similarity"] < 1.0
     assert by_id[exact]["match"] == "exact"
     assert {by_id[near]["cluster_id"], by_id[exact]["cluster_id"]} == {cluster}
+
+
+def holdings(workers: list, want: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """Per worker (sorted): how many raw partitions it reports a lag for, and whether it
+    holds the prepared one. Polled until it is `want` (30 s at most): the gauges are
+    refreshed every 5 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        held = [lags(worker.metrics()) for worker in workers]
+        now = sorted((sum(".raw:" in tp for tp in tps), any(".prepared:" in tp for tp in tps))
+                     for tps in held)  # fmt: skip
+        if now == want or time.monotonic() > deadline:
+            return now
+        time.sleep(1)
 
 
 def test_a_worker_on_an_empty_state_dir_rebuilds_the_buckets_and_finds_near_copies(

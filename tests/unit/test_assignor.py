@@ -25,7 +25,7 @@ def test_two_workers_split_one_and_three():
     assert sorted(p for a in assignments.values() for p in a.actives["raw"]) == [0, 1, 2, 3]
 
 
-def test_the_decider_gives_to_the_least_loaded_until_it_has_no_more():
+def test_the_decider_gives_to_the_least_loaded_until_it_has_fewer():
     assignments = members([2], [0, 3], [1], decider=2)
     lighten_decider(assignments, "prepared", "raw")
     assert raw_counts(assignments) == [2, 2, 0]

@@ -18,7 +18,7 @@ if os.environ.get("DROP_FIRST_FETCH"):
     wait_next_records = Consumer._wait_next_records
     dropped: set[object] = set()
 
-    async def _wait_next_records(self, timeout):  # type: ignore[no-untyped-def]
+    async def _wait_next_records(self, timeout):
         records, active = await wait_next_records(self, timeout)
         fresh = [tp for tp, got in (records or {}).items() if got and tp.topic.endswith(".raw")]
         if not fresh or dropped.issuperset(fresh):
