@@ -178,7 +178,6 @@ def register_agents(
 
     watch = ProgressWatch()
     reported: set[object] = set()  # stalled partitions already logged
-    gauged: set[TP] = set()  # partitions with a lag sample on /metrics
 
     @app.timer(interval=LAG_SECONDS)
     async def report_lag() -> None:
@@ -192,10 +191,10 @@ def register_agents(
             for tp in consumer.assignment()
             if tp.topic in (wiring.raw.get_topic_name(), wiring.prepared.get_topic_name())
         ]
-        watch.keep_only(mine)
-        for tp in gauged.difference(mine):  # taken by a rebalance: its lag is another's now
+        # The watch holds the partitions given a lag sample below: a partition a
+        # rebalance took away leaves both (its lag is another worker's now).
+        for tp in watch.keep_only(mine):
             metrics.lag.remove(tp.topic, str(tp.partition))
-        gauged.intersection_update(mine)
         stalled = 0
         for tp in mine:
             offsets = await _offsets(consumer, tp)
@@ -208,7 +207,6 @@ def register_agents(
             read = max(position or 0, done + 1 if done is not None else 0)
             lag = max(highwater - read, 0)
             metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
-            gauged.add(tp)
             idle = watch.observe(tp, read, lag, time.monotonic())
             if not watch.stalled(idle):
                 reported.discard(tp)

@@ -31,8 +31,10 @@ class ProgressWatch:
     def stalled(self, idle_seconds: float) -> bool:
         return idle_seconds >= self.stall_seconds
 
-    def keep_only(self, keys: Iterable[Hashable]) -> None:
-        """Forget partitions no longer assigned to this worker."""
+    def keep_only(self, keys: Iterable[Hashable]) -> list[Hashable]:
+        """Forget partitions no longer assigned to this worker; return those forgotten."""
         wanted = set(keys)
-        for key in [k for k in self._since if k not in wanted]:
+        gone = [k for k in self._since if k not in wanted]
+        for key in gone:
             del self._since[key]
+        return gone
