@@ -36,6 +36,7 @@ from workers.pipeline.dedupe import DedupeOptions, Deduper, MemoryIndex
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language
 from workers.pipeline.normalize import fold
+from workers.worker import settle_collector
 
 STORY_BYTES = 4096
 COPY_WINDOW = 5000  # copies are of recent stories, as republications come within hours
@@ -199,7 +200,8 @@ def dedupe_growth(sizes: list[int], probe: int = 2000) -> list[dict[str, float]]
 
 
 def stage_rates(seconds: float = 3.0) -> dict[str, float]:
-    """Stories per second of each pure stage on one core, for 4 KB stories (printed too)."""
+    """Stories per second of each pure stage on one core, for 4 KB stories (printed too),
+    with the worker's collector settings."""
     stories = synthetic_stories(200)
     cleaned = [clean_body(s, "text/plain", CleanOptions()).body for s in stories]
     languages = {c: detect_language(c) for c in cleaned}
@@ -207,6 +209,7 @@ def stage_rates(seconds: float = 3.0) -> dict[str, float]:
     deduper = Deduper(DedupeOptions())
     index = MemoryIndex(10**9)
     counter = iter(range(10**12))
+    settle_collector()  # as the worker does once it has loaded everything
 
     def dedupe(text: str) -> None:
         n = next(counter)

@@ -22,6 +22,21 @@ from workers.web import Health, serve
 
 log = logging.getLogger(__name__)
 
+# Objects allocated before the collector looks for cycles among the young ones (CPython's
+# default is 700). A story allocates thousands of short-lived objects, nearly all freed by
+# their reference counts; at 700 the worker collected more than once a story and spent 6%
+# of its CPU in collections, at 10,000 1.5% (docs/BENCHMARKS.md, 2026-12-07).
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def settle_collector() -> None:
+    """What is loaded so far lives as long as the process: out of the collector's sight,
+    its full collections stop walking it again and again; young objects are collected
+    less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+
 
 def run_worker(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
@@ -60,9 +75,7 @@ def run_worker(settings: Settings) -> int:
         quiet=True,
         logging_config=faust_logging_config(settings.log_format, settings.log_level),
     )
-    # The models, gazetteer and libraries loaded so far live as long as the process: out
-    # of the collector's sight, its full collections stop walking them again and again.
-    gc.freeze()
+    settle_collector()  # the models, gazetteer and libraries are loaded by now
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
