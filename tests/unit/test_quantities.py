@@ -1,8 +1,13 @@
 """Dates, amounts and percentages by rule, in the forms the wires write them."""
 
-import pytest
+import re
 
-from workers.pipeline.quantities import find_quantities
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from workers.pipeline.crf import numbers_of, whole_words
+
+from workers.pipeline.quantities import DAYS, find_quantities
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -54,3 +59,30 @@ def test_numbers_that_are_not_quantities(text):
 def test_long_bodies_stay_linear():
     text = "1" * 100_000 + " persen " + "Selasa " * 10_000
     assert found(text)[0] == ("1" * 100_000 + " persen", "PERCENT")
+
+
+# The compiled scans stand for these regexes (and the weekday's whole-word check).
+NUMBER = re.compile(r"[0-9](?:[0-9.,]*[0-9])?")
+WEEKDAY = re.compile("|".join(DAYS))
+PIECES = st.lists(
+    st.sampled_from([*DAYS, "Jum", "'", "at", "day", "s", "7", ".", ",", " ", "-", "é", "٣"]),
+    max_size=12,
+).map("".join)
+
+
+@given(st.one_of(PIECES, st.text(max_size=40)))
+@example("Rp 4.000,5, 3,42 persen; 1.2. 2024,")
+def test_numbers_are_what_the_regex_finds(text):
+    assert numbers_of(text) == [m.span() for m in NUMBER.finditer(text)]
+
+
+@given(st.one_of(PIECES, st.text(max_size=40)))
+@example("Jum'at, Monday's, Mondays, l'Sunday, Jum'atan, SeninSelasa, 3Rabu")
+def test_weekdays_are_the_regex_matches_standing_whole(text):
+    expected = [
+        m.span()
+        for m in WEEKDAY.finditer(text)
+        if not text[m.start() - 1 : m.start()].isalnum()
+        and not text[m.end() : m.end() + 1].isalnum()
+    ]
+    assert whole_words(text, frozenset(DAYS)) == expected

@@ -6,16 +6,18 @@ Indonesian, Malay and English first, with the month and currency words of the
 other wire languages.
 
 Every quantity but a lone weekday has a digit, so the text is scanned once for
-digits (an ASCII class: far cheaper than regexes with word lists at every
-position) and each number is read with the words around it; weekdays are
-found by one alternation of plain words (the engine skips to their first
-letters). No pattern has nested repeats: a long body cannot make one backtrack.
+numbers and each is read with the words around it; weekdays are found by a scan
+for capitalised words. Both scans are compiled (`crf.pyx`): the regex engine
+tests a character class at every character of a story, which cost more than
+all the rest of this module. No pattern has nested repeats: a long body cannot
+make one backtrack.
 """
 
 from __future__ import annotations
 
 import re
 
+from workers.pipeline.crf import numbers_of, whole_words
 from workers.records import Entity
 
 DATE, MONEY, PERCENT = "DATE", "MONEY", "PERCENT"
@@ -39,7 +41,7 @@ CURRENCIES = ("Rp", "Rp.", "RM", "US$", "S$", "A$", "HK$", "$", "€", "£", "¥
               "USD", "IDR", "EUR", "SGD", "MYR", "JPY", "KRW", "GBP", "CNY")  # fmt: skip
 
 _CURRENCIES_LONGEST_FIRST = sorted(CURRENCIES, key=len, reverse=True)
-_NUMBER = re.compile(r"[0-9](?:[0-9.,]*[0-9])?")
+_DAYS = frozenset(DAYS)
 _SCALE = (
     r"(?:[ \u00a0]?(?:triliun|trilion|trillion|miliar|milyar|bilion|billion|juta|million|"
     r"ribu|thousand|bn|mn|mln|jt|rb|m|b|k)\b)?"
@@ -54,15 +56,13 @@ _AFTER = re.compile(  # what may follow a number: a percent sign or word, or a c
 _SLASHED = re.compile(r"\(?[0-9]{1,2}/[0-9]{1,2}(?:/[0-9]{2,4})?\)?")
 _YEAR = re.compile(r",? (?:1[89]|20)[0-9][0-9](?![0-9])")
 _DAY_OF_MONTH = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?(?![0-9])")
-_WEEKDAY = re.compile("|".join(DAYS))  # no weekday is part of another
 _ISO = re.compile(r"(?:19|20)[0-9][0-9]-[01][0-9]-[0-3][0-9](?![0-9-])")
 
 
 def find_quantities(text: str) -> list[Entity]:
     """Dates, amounts and percentages in `text`, in order, non-overlapping."""
     found: list[tuple[int, int, str]] = []
-    for m in _NUMBER.finditer(text):
-        start, end = m.span()
+    for start, end in numbers_of(text):
         if found and start < found[-1][1]:
             continue  # read already, as part of the quantity before
         span = _read(text, start, end)
@@ -127,10 +127,8 @@ def _weekday_before(text: str, start: int) -> int:
 
 def _weekdays(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Weekdays standing alone ("said on Tuesday"), outside the dates found."""
-    out = []
-    for m in _WEEKDAY.finditer(text):
-        at, end = m.span()
-        whole = (not at or not text[at - 1].isalnum()) and not text[end : end + 1].isalnum()
-        if whole and not any(s <= at < e for s, e, _ in found):
-            out.append((at, end, DATE))
-    return out
+    return [
+        (at, end, DATE)
+        for at, end in whole_words(text, _DAYS)
+        if not any(s <= at < e for s, e, _ in found)
+    ]
