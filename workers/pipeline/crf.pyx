@@ -24,7 +24,13 @@ import re
 import numpy as np
 
 cimport cython
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM,
+    Py_UNICODE_ISSPACE,
+    PyUnicode_DATA,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
 
 # Words keep inner hyphens, dots and apostrophes ("Tae-yul", "U.S", "O'Brien"), not a
 # possessive "'s", which is its own token as in the training sets. `_token_end` reads
@@ -61,7 +67,26 @@ assert N_WORD + 2 * N_NEAR + 2 * len(FAR) == ONE_WORD and len(TEMPLATES) == ROWS
 MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afresh
 
 
-cdef inline bint _is_word(Py_UCS4 ch):
+# The scans below read a text's characters in place: `text[i]` looks up the string's
+# width and storage at every character and costs several times more. Every index
+# they read is checked against the text's end first.
+cdef struct Chars:
+    int kind
+    void* data
+
+
+cdef inline Chars _chars(str text) noexcept:
+    cdef Chars chars
+    chars.kind = PyUnicode_KIND(text)
+    chars.data = PyUnicode_DATA(text)
+    return chars
+
+
+cdef inline Py_UCS4 _at(Chars t, Py_ssize_t i) noexcept:
+    return PyUnicode_READ(t.kind, t.data, i)
+
+
+cdef inline bint _is_word(Py_UCS4 ch) noexcept:
     """The regex engine's \\w (ASCII first: the unicode tables cost a call)."""
     if ch < 128:
         return u"a" <= ch <= u"z" or u"A" <= ch <= u"Z" or u"0" <= ch <= u"9" or ch == u"_"
@@ -72,23 +97,24 @@ cdef inline bint _is_word(Py_UCS4 ch):
 @cython.wraparound(False)
 cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
     """Where the TOKEN that starts at `i` (not whitespace) ends, reading no further than `end`."""
+    cdef Chars t = _chars(text)
     cdef Py_UCS4 ch, after
-    if not _is_word(text[i]):
+    if not _is_word(_at(t, i)):
         return i + 1
     i += 1
-    while i < end and _is_word(text[i]):
+    while i < end and _is_word(_at(t, i)):
         i += 1
     while i + 1 < end:
-        ch, after = text[i], text[i + 1]
+        ch, after = _at(t, i), _at(t, i + 1)
         if not _is_word(after):
             break
         if ch == u"'" or ch == u"\u2019":
-            if (after == u"s" or after == u"S") and (i + 2 >= end or not _is_word(text[i + 2])):
+            if (after == u"s" or after == u"S") and (i + 2 >= end or not _is_word(_at(t, i + 2))):
                 break  # a possessive
         elif ch != u"-" and ch != u".":
             break
         i += 2
-        while i < end and _is_word(text[i]):
+        while i < end and _is_word(_at(t, i)):
             i += 1
     return i
 
@@ -98,10 +124,11 @@ cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
 cdef list _tokens(str text, Py_ssize_t i, Py_ssize_t end, list spans, Py_ssize_t most):
     """The TOKENs of text[i:end] (at most `most` from the start, if `most` >= 0); their
     spans appended to `spans` unless it is None."""
+    cdef Chars t = _chars(text)
     cdef list out = []
     cdef Py_ssize_t stop
     while i < end and (most < 0 or len(out) < most):
-        if Py_UNICODE_ISSPACE(text[i]):
+        if Py_UNICODE_ISSPACE(_at(t, i)):
             i += 1
             continue
         stop = _token_end(text, i, end)
@@ -131,12 +158,12 @@ cdef class Run:
         return f"Run({self.words!r}, {self.spans!r}, {self.before!r}, {self.after!r})"
 
 
-cdef inline bint _is_capital(Py_UCS4 ch):
+cdef inline bint _is_capital(Py_UCS4 ch) noexcept:
     """A capital that may open a name: A-Z and Latin-1's capitals."""
     return u"A" <= ch <= u"Z" or u"\u00c0" <= ch <= u"\u00d6" or u"\u00d8" <= ch <= u"\u00de"
 
 
-cdef inline bint _is_blank(Py_UCS4 ch):
+cdef inline bint _is_blank(Py_UCS4 ch) noexcept:
     return ch == u" " or ch == u"\t"
 
 
@@ -144,7 +171,8 @@ cdef inline bint _is_blank(Py_UCS4 ch):
 @cython.wraparound(False)
 cdef inline Py_ssize_t _blanks(str text, Py_ssize_t i, Py_ssize_t n):
     """Past the spaces and tabs at `i`."""
-    while i < n and _is_blank(text[i]):
+    cdef Chars t = _chars(text)
+    while i < n and _is_blank(_at(t, i)):
         i += 1
     return i
 
@@ -153,7 +181,8 @@ cdef inline Py_ssize_t _blanks(str text, Py_ssize_t i, Py_ssize_t n):
 @cython.wraparound(False)
 cdef Py_ssize_t _capital_word(str text, Py_ssize_t i, Py_ssize_t n):
     """Where the capitalised word at `i` ends, or -1 if none starts there."""
-    return _token_end(text, i, n) if i < n and _is_capital(text[i]) else -1
+    cdef Chars t = _chars(text)
+    return _token_end(text, i, n) if i < n and _is_capital(_at(t, i)) else -1
 
 
 @cython.boundscheck(False)  # every index is checked against the end
@@ -161,8 +190,11 @@ cdef Py_ssize_t _capital_word(str text, Py_ssize_t i, Py_ssize_t n):
 cdef Py_ssize_t _run_start(str text, Py_ssize_t i, Py_ssize_t n):
     """Where the next run starts from `i` (`n` if none does): at a capital that follows
     no word character or hyphen."""
+    cdef Chars t = _chars(text)
     while i < n:
-        if _is_capital(text[i]) and (i == 0 or not (_is_word(text[i - 1]) or text[i - 1] == u"-")):
+        if _is_capital(_at(t, i)) and (
+            i == 0 or not (_is_word(_at(t, i - 1)) or _at(t, i - 1) == u"-")
+        ):
             return i
         i += 1
     return n
@@ -176,6 +208,7 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
     capitalised word; after a lone capital, an initial's dot (an optional blank
     before it, blanks after) and a capitalised word ("M. Saravanan"); a bracketed
     run of capitalised words ("(BEI)")."""
+    cdef Chars t = _chars(text)
     cdef Py_ssize_t end = _token_end(text, i, n), gap, j, k
     while True:
         gap = _blanks(text, end, n)  # past the blanks after the run so far
@@ -183,30 +216,30 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
             k = _capital_word(text, gap, n)
             if k < 0:  # a connector?
                 k = gap
-                while k < n and u"a" <= text[k] <= u"z":
+                while k < n and u"a" <= _at(t, k) <= u"z":
                     k += 1
-                if k < n and _is_blank(text[k]) and text[gap:k] in CONNECTORS:
+                if k < n and _is_blank(_at(t, k)) and text[gap:k] in CONNECTORS:
                     k = _capital_word(text, _blanks(text, k, n), n)
                 else:
                     k = -1
             if k >= 0:
                 end = k
                 continue
-        if _is_capital(text[end - 1]) and (end < 2 or not _is_word(text[end - 2])):
-            j = end + 1 if end < n and _is_blank(text[end]) else end
-            if j < n and text[j] == u".":
+        if _is_capital(_at(t, end - 1)) and (end < 2 or not _is_word(_at(t, end - 2))):
+            j = end + 1 if end < n and _is_blank(_at(t, end)) else end
+            if j < n and _at(t, j) == u".":
                 k = _capital_word(text, _blanks(text, j + 1, n), n)
                 if k >= 0:
                     end = k
                     continue
-        if gap < n and text[gap] == u"(":
+        if gap < n and _at(t, gap) == u"(":
             k = _capital_word(text, _blanks(text, gap + 1, n), n)
             if k >= 0:
                 j = _blanks(text, k, n)
-                while k < j < n and _is_capital(text[j]):  # more words in the brackets
+                while k < j < n and _is_capital(_at(t, j)):  # more words in the brackets
                     k = _token_end(text, j, n)
                     j = _blanks(text, k, n)
-                if j < n and text[j] == u")":
+                if j < n and _at(t, j) == u")":
                     end = j + 1
                     continue
         return end
@@ -216,11 +249,12 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
 @cython.wraparound(False)
 cdef list _last_tokens(str text, Py_ssize_t i, Py_ssize_t end):
     """The last three TOKENs of text[i:end] (or fewer), sliced only those."""
+    cdef Chars t = _chars(text)
     cdef Py_ssize_t starts[3]
     cdef Py_ssize_t stops[3]
     cdef Py_ssize_t count = 0, stop, k
     while i < end:
-        if Py_UNICODE_ISSPACE(text[i]):
+        if Py_UNICODE_ISSPACE(_at(t, i)):
             i += 1
             continue
         stop = _token_end(text, i, end)
@@ -230,24 +264,23 @@ cdef list _last_tokens(str text, Py_ssize_t i, Py_ssize_t end):
     return [text[starts[k % 3] : stops[k % 3]] for k in range(max(count - 3, 0), count)]
 
 
-@cython.boundscheck(False)  # every index is checked against the end
-@cython.wraparound(False)
 cpdef list numbers_of(str text):
     """(start, end) of each number in `text`, as `[0-9](?:[0-9.,]*[0-9])?` finds them left
     to right ("4.000", "3,42", "2024"): one pass over the text instead of the regex
     engine's class test at every character."""
     cdef list out = []
     cdef Py_ssize_t i = 0, n = len(text), start, last
+    cdef Chars t = _chars(text)
     cdef Py_UCS4 ch
     while i < n:
-        ch = text[i]
+        ch = _at(t, i)
         if not (u"0" <= ch <= u"9"):
             i += 1
             continue
         start = last = i
         i += 1
         while i < n:
-            ch = text[i]
+            ch = _at(t, i)
             if u"0" <= ch <= u"9":
                 last = i
             elif ch != u"." and ch != u",":
@@ -258,35 +291,51 @@ cpdef list numbers_of(str text):
     return out
 
 
-@cython.boundscheck(False)  # every index is checked against the end
-@cython.wraparound(False)
-cdef inline Py_ssize_t _alnum_end(str text, Py_ssize_t i, Py_ssize_t n):
+cdef inline Py_ssize_t _alnum_end(Chars t, Py_ssize_t i, Py_ssize_t n):
     """Past the letters and digits (str.isalnum) at `i`."""
-    while i < n and Py_UNICODE_ISALNUM(text[i]):
+    while i < n and Py_UNICODE_ISALNUM(_at(t, i)):
         i += 1
     return i
 
 
-@cython.boundscheck(False)  # every index is checked against the end
-@cython.wraparound(False)
 cpdef list whole_words(str text, frozenset words):
     """(start, end) of each of `words` standing whole in `text` (no letter or digit on
-    either side), left to right. The words begin with a capital A-Z (only there is a
-    word read) and are letters and digits, with at most one inner apostrophe ("Jum'at")."""
+    either side), left to right. The words begin with a capital A-Z and are letters and
+    digits, with at most one inner apostrophe ("Jum'at"); only a word with the first
+    letter and a length of one of them is sliced from the text and looked up."""
+    cdef bint first[26]
+    cdef Py_ssize_t i, n = len(text), end, shortest = n + 1, longest = 0, size
     cdef list out = []
-    cdef Py_ssize_t i = 0, n = len(text), end, longer
+    cdef str word
+    cdef Py_UCS4 ch
+    cdef Chars t = _chars(text)
+    for i in range(26):
+        first[i] = False
+    for word in words:
+        ch = word[0]
+        if not u"A" <= ch <= u"Z":
+            raise ValueError(f"{word!r} does not begin with a capital A-Z")
+        first[<Py_ssize_t>ch - 65] = True  # 65: "A"
+        shortest, longest = min(shortest, len(word)), max(longest, len(word))
+    i = 0
     while i < n:
-        if not (u"A" <= text[i] <= u"Z") or (i and Py_UNICODE_ISALNUM(text[i - 1])):
+        ch = _at(t, i)
+        if not (u"A" <= ch <= u"Z" and first[<Py_ssize_t>ch - 65]) or (
+            i and Py_UNICODE_ISALNUM(_at(t, i - 1))
+        ):
             i += 1
             continue
-        end = _alnum_end(text, i + 1, n)
-        if text[i:end] in words:
+        end = _alnum_end(t, i + 1, n)
+        if end + 1 < n and _at(t, end) == u"'" and Py_UNICODE_ISALNUM(_at(t, end + 1)):
+            size = _alnum_end(t, end + 1, n) - i  # "Jum'at", or "Monday's"
+            if shortest <= size <= longest and text[i : i + size] in words:
+                end = i + size
+                out.append((i, end))
+                i = end
+                continue
+        size = end - i
+        if shortest <= size <= longest and text[i:end] in words:
             out.append((i, end))
-        elif end + 1 < n and text[end] == u"'" and Py_UNICODE_ISALNUM(text[end + 1]):
-            longer = _alnum_end(text, end + 1, n)
-            if text[i:longer] in words:
-                out.append((i, longer))
-                end = longer
         i = end
     return out
 
