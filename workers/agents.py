@@ -177,7 +177,6 @@ def register_agents(
             watchlist.refresh()
 
     watch = ProgressWatch()
-    reported: set[object] = set()  # stalled partitions already logged
 
     @app.timer(interval=LAG_SECONDS)
     async def report_lag() -> None:
@@ -192,7 +191,8 @@ def register_agents(
             if tp.topic in (wiring.raw.get_topic_name(), wiring.prepared.get_topic_name())
         ]
         # The watch holds the partitions given a lag sample below: a partition a
-        # rebalance took away leaves both (its lag is another worker's now).
+        # rebalance took away leaves both (its lag is another worker's now), and the
+        # watch forgets its stall.
         for tp in watch.keep_only(mine):
             metrics.lag.remove(tp.topic, str(tp.partition))
         stalled = 0
@@ -209,11 +209,9 @@ def register_agents(
             metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
             idle = watch.observe(tp, read, lag, time.monotonic())
             if not watch.stalled(idle):
-                reported.discard(tp)
                 continue
             stalled += 1
-            if tp not in reported:
-                reported.add(tp)
+            if watch.newly_stalled(tp, idle):
                 log.warning("%s:%d: %d messages waiting, no progress", tp.topic, tp.partition, lag)
             if 0 < stall_restart_seconds <= idle:
                 log.error(

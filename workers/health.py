@@ -19,17 +19,27 @@ class ProgressWatch:
     def __init__(self, stall_seconds: float = STALL_SECONDS) -> None:
         self.stall_seconds = stall_seconds
         self._since: dict[Hashable, tuple[int | None, float]] = {}
+        self._reported: set[Hashable] = set()  # stalls already told of
 
     def observe(self, key: Hashable, read: int | None, lag: int, now: float) -> float:
         """Seconds `key` has had lag with `read` unchanged (0 while it moves or is caught up)."""
         seen = self._since.get(key)
         if lag <= 0 or seen is None or seen[0] != read:
             self._since[key] = (read, now)
+            self._reported.discard(key)
             return 0.0
         return now - seen[1]
 
     def stalled(self, idle_seconds: float) -> bool:
         return idle_seconds >= self.stall_seconds
+
+    def newly_stalled(self, key: Hashable, idle_seconds: float) -> bool:
+        """Whether `key` is stalled and not yet told of since it last moved or was
+        assigned (a stall is logged once)."""
+        if not self.stalled(idle_seconds) or key in self._reported:
+            return False
+        self._reported.add(key)
+        return True
 
     def keep_only(self, keys: Iterable[Hashable]) -> list[Hashable]:
         """Forget partitions no longer assigned to this worker; return those forgotten."""
@@ -37,4 +47,5 @@ class ProgressWatch:
         gone = [k for k in self._since if k not in wanted]
         for key in gone:
             del self._since[key]
+            self._reported.discard(key)
         return gone

@@ -23,3 +23,16 @@ def test_revoked_partitions_are_forgotten():
     watch.observe("p0", 1, lag=1, now=0)
     watch.keep_only(["p1"])
     assert watch.observe("p0", 1, lag=1, now=100) == 0  # a fresh start, not a stall
+
+
+def test_a_stall_is_told_once_until_the_partition_moves_or_comes_back():
+    watch = ProgressWatch(stall_seconds=60)
+    watch.observe("p0", 1, lag=1, now=0)
+    assert not watch.newly_stalled("p0", watch.observe("p0", 1, lag=1, now=30))
+    assert watch.newly_stalled("p0", watch.observe("p0", 1, lag=1, now=60))
+    assert not watch.newly_stalled("p0", watch.observe("p0", 1, lag=1, now=90))
+    watch.observe("p0", 2, lag=1, now=100)  # it moved: a later stall is a new one
+    assert watch.newly_stalled("p0", watch.observe("p0", 2, lag=1, now=160))
+    watch.keep_only([])  # revoked while stalled, then assigned again and stalled again
+    watch.observe("p0", 2, lag=1, now=200)
+    assert watch.newly_stalled("p0", watch.observe("p0", 2, lag=1, now=260))
