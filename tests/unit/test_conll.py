@@ -1,9 +1,13 @@
 """Reading the public NER sets, turning them into text, scoring, and training on them."""
 
+from collections import Counter
+
 import pytest
 
 from workers.evaluation.conll import (
+    Score,
     documents,
+    f1_interval,
     read_conll,
     score,
     text_of,
@@ -87,3 +91,15 @@ def test_a_tiny_model_trains_and_tags(sentences):
     tagger = ner.fit(train, ner.Lexicons({"jakarta": "LOC"}, frozenset()), 0.0, 0.01)
     tagged = tagger.tag("Presiden Joko Widodo di Jakarta.", lambda words: [""] * len(words))
     assert [labels for _, labels in tagged] == [["O", "B-PER", "I-PER"], ["B-LOC"]]
+
+
+def test_f1_interval_brackets_the_score_and_narrows_with_more_units():
+    def unit(tp: int, predicted: int, gold: int) -> Score:
+        return Score(Counter(PER=tp), Counter(PER=predicted), Counter(PER=gold))
+
+    few = [unit(1, 1, 1), unit(0, 1, 1), unit(2, 2, 3), unit(1, 2, 1)]
+    low, high = f1_interval(few)
+    assert low < 2 * 4 / (6 + 6) < high  # F1 = 2tp / (predicted + gold)
+    narrow_low, narrow_high = f1_interval(few * 25)
+    assert low < narrow_low < narrow_high < high
+    assert f1_interval([unit(1, 1, 1)] * 10) == (1.0, 1.0)

@@ -11,6 +11,7 @@ would type them; what they find is mapped back to the words.
 from __future__ import annotations
 
 import gzip
+import random
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -143,6 +144,21 @@ class Score:
             kind: {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
             for kind, (p, r, f) in rows.items()
         }
+
+
+def f1_interval(units: list[Score], rounds: int = 2000, seed: int = 5) -> tuple[float, float]:
+    """The 95% bootstrap interval of the overall F1 over `units` (each story's or
+    sentence's Score, resampled with replacement): how far a dev split's F1 can be
+    trusted, and whether two scores on it differ."""
+    counts = [(sum(u.tp.values()), sum(u.predicted.values()) + sum(u.gold.values())) for u in units]
+    rng = random.Random(seed)
+    f1s = []
+    for _ in range(rounds):
+        drawn = rng.choices(counts, k=len(counts))
+        tp, total = sum(c[0] for c in drawn), sum(c[1] for c in drawn)
+        f1s.append(2 * tp / total if total else 0.0)  # 2PR/(P+R) = 2tp/(predicted+gold)
+    f1s.sort()
+    return f1s[round(0.025 * rounds)], f1s[round(0.975 * rounds) - 1]
 
 
 NO_SPACE_BEFORE = frozenset(",.:;!?%)]}") | {"'s", "'S", "n't"}
