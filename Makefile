@@ -22,7 +22,7 @@ help:
 	@echo "make bench        newswire bench on a local broker: passthrough, 1 and 2 workers, latency, stages"
 	@echo "make bench-index  dedupe decision cost as the index grows to 1,000,000 stories"
 	@echo "make chaos        fault scenarios on real workers and a local broker: missing/doubled (long)"
-	@echo "make soak         1,000,000 stories through one worker, RSS and state on disk sampled (hours)"
+	@echo "make soak         1,000,000 stories through one worker, RSS and state on disk sampled (~70 min)"
 	@echo "make lint|format  ruff check / ruff format"
 	@echo "make kafka-jars   fetch the Apache Kafka jars from Maven Central (once)"
 	@echo "make promtool     install promtool (Debian's prometheus package) for the alert-rule tests"
