@@ -18,15 +18,14 @@ class ProgressWatch:
 
     def __init__(self, stall_seconds: float = STALL_SECONDS) -> None:
         self.stall_seconds = stall_seconds
-        self._since: dict[Hashable, tuple[int | None, float]] = {}
-        self._reported: set[Hashable] = set()  # stalls already told of
+        # Per partition: the offset read, since when, and whether its stall was told of.
+        self._since: dict[Hashable, tuple[int | None, float, bool]] = {}
 
     def observe(self, key: Hashable, read: int | None, lag: int, now: float) -> float:
         """Seconds `key` has had lag with `read` unchanged (0 while it moves or is caught up)."""
         seen = self._since.get(key)
         if lag <= 0 or seen is None or seen[0] != read:
-            self._since[key] = (read, now)
-            self._reported.discard(key)
+            self._since[key] = (read, now, False)
             return 0.0
         return now - seen[1]
 
@@ -36,9 +35,10 @@ class ProgressWatch:
     def newly_stalled(self, key: Hashable, idle_seconds: float) -> bool:
         """Whether `key` is stalled and not yet told of since it last moved or was
         assigned (a stall is logged once)."""
-        if not self.stalled(idle_seconds) or key in self._reported:
+        seen = self._since.get(key)
+        if seen is None or seen[2] or not self.stalled(idle_seconds):
             return False
-        self._reported.add(key)
+        self._since[key] = (seen[0], seen[1], True)
         return True
 
     def keep_only(self, keys: Iterable[Hashable]) -> list[Hashable]:
@@ -47,5 +47,4 @@ class ProgressWatch:
         gone = [k for k in self._since if k not in wanted]
         for key in gone:
             del self._since[key]
-            self._reported.discard(key)
         return gone

@@ -69,7 +69,8 @@ MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afre
 
 # The scans below read a text's characters in place: `text[i]` looks up the string's
 # width and storage at every character and costs several times more. Every index
-# they read is checked against the text's end first.
+# they read is checked against the text's end first. Helpers that only read
+# characters take the text's `Chars`, made once by their caller.
 cdef struct Chars:
     int kind
     void* data
@@ -95,9 +96,8 @@ cdef inline bint _is_word(Py_UCS4 ch) noexcept:
 
 @cython.boundscheck(False)  # every index is checked against the end
 @cython.wraparound(False)
-cdef Py_ssize_t _token_end(str text, Py_ssize_t i, Py_ssize_t end):
+cdef Py_ssize_t _token_end(Chars t, Py_ssize_t i, Py_ssize_t end):
     """Where the TOKEN that starts at `i` (not whitespace) ends, reading no further than `end`."""
-    cdef Chars t = _chars(text)
     cdef Py_UCS4 ch, after
     if not _is_word(_at(t, i)):
         return i + 1
@@ -131,7 +131,7 @@ cdef list _tokens(str text, Py_ssize_t i, Py_ssize_t end, list spans, Py_ssize_t
         if Py_UNICODE_ISSPACE(_at(t, i)):
             i += 1
             continue
-        stop = _token_end(text, i, end)
+        stop = _token_end(t, i, end)
         out.append(text[i:stop])
         if spans is not None:
             spans.append((i, stop))
@@ -169,9 +169,8 @@ cdef inline bint _is_blank(Py_UCS4 ch) noexcept:
 
 @cython.boundscheck(False)  # every index is checked against the end
 @cython.wraparound(False)
-cdef inline Py_ssize_t _blanks(str text, Py_ssize_t i, Py_ssize_t n):
+cdef inline Py_ssize_t _blanks(Chars t, Py_ssize_t i, Py_ssize_t n):
     """Past the spaces and tabs at `i`."""
-    cdef Chars t = _chars(text)
     while i < n and _is_blank(_at(t, i)):
         i += 1
     return i
@@ -179,18 +178,16 @@ cdef inline Py_ssize_t _blanks(str text, Py_ssize_t i, Py_ssize_t n):
 
 @cython.boundscheck(False)  # every index is checked against the end
 @cython.wraparound(False)
-cdef Py_ssize_t _capital_word(str text, Py_ssize_t i, Py_ssize_t n):
+cdef Py_ssize_t _capital_word(Chars t, Py_ssize_t i, Py_ssize_t n):
     """Where the capitalised word at `i` ends, or -1 if none starts there."""
-    cdef Chars t = _chars(text)
-    return _token_end(text, i, n) if i < n and _is_capital(_at(t, i)) else -1
+    return _token_end(t, i, n) if i < n and _is_capital(_at(t, i)) else -1
 
 
 @cython.boundscheck(False)  # every index is checked against the end
 @cython.wraparound(False)
-cdef Py_ssize_t _run_start(str text, Py_ssize_t i, Py_ssize_t n):
+cdef Py_ssize_t _run_start(Chars t, Py_ssize_t i, Py_ssize_t n):
     """Where the next run starts from `i` (`n` if none does): at a capital that follows
     no word character or hyphen."""
-    cdef Chars t = _chars(text)
     while i < n:
         if _is_capital(_at(t, i)) and (
             i == 0 or not (_is_word(_at(t, i - 1)) or _at(t, i - 1) == u"-")
@@ -209,17 +206,17 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
     before it, blanks after) and a capitalised word ("M. Saravanan"); a bracketed
     run of capitalised words ("(BEI)")."""
     cdef Chars t = _chars(text)
-    cdef Py_ssize_t end = _token_end(text, i, n), gap, j, k
+    cdef Py_ssize_t end = _token_end(t, i, n), gap, j, k
     while True:
-        gap = _blanks(text, end, n)  # past the blanks after the run so far
+        gap = _blanks(t, end, n)  # past the blanks after the run so far
         if gap > end:
-            k = _capital_word(text, gap, n)
+            k = _capital_word(t, gap, n)
             if k < 0:  # a connector?
                 k = gap
                 while k < n and u"a" <= _at(t, k) <= u"z":
                     k += 1
                 if k < n and _is_blank(_at(t, k)) and text[gap:k] in CONNECTORS:
-                    k = _capital_word(text, _blanks(text, k, n), n)
+                    k = _capital_word(t, _blanks(t, k, n), n)
                 else:
                     k = -1
             if k >= 0:
@@ -228,17 +225,17 @@ cdef Py_ssize_t _run_end(str text, Py_ssize_t i, Py_ssize_t n):
         if _is_capital(_at(t, end - 1)) and (end < 2 or not _is_word(_at(t, end - 2))):
             j = end + 1 if end < n and _is_blank(_at(t, end)) else end
             if j < n and _at(t, j) == u".":
-                k = _capital_word(text, _blanks(text, j + 1, n), n)
+                k = _capital_word(t, _blanks(t, j + 1, n), n)
                 if k >= 0:
                     end = k
                     continue
         if gap < n and _at(t, gap) == u"(":
-            k = _capital_word(text, _blanks(text, gap + 1, n), n)
+            k = _capital_word(t, _blanks(t, gap + 1, n), n)
             if k >= 0:
-                j = _blanks(text, k, n)
+                j = _blanks(t, k, n)
                 while k < j < n and _is_capital(_at(t, j)):  # more words in the brackets
-                    k = _token_end(text, j, n)
-                    j = _blanks(text, k, n)
+                    k = _token_end(t, j, n)
+                    j = _blanks(t, k, n)
                 if j < n and _at(t, j) == u")":
                     end = j + 1
                     continue
@@ -257,7 +254,7 @@ cdef list _last_tokens(str text, Py_ssize_t i, Py_ssize_t end):
         if Py_UNICODE_ISSPACE(_at(t, i)):
             i += 1
             continue
-        stop = _token_end(text, i, end)
+        stop = _token_end(t, i, end)
         starts[count % 3], stops[count % 3] = i, stop
         count += 1
         i = stop
@@ -345,8 +342,9 @@ cpdef list runs_of(str text, frozenset openers):
     cdef list found = [], tokens, spans, before, after
     cdef Py_ssize_t i = 0, n = len(text), start, end, lo, stop, at
     cdef str opener
+    cdef Chars t = _chars(text)
     while True:
-        start = _run_start(text, i, n)
+        start = _run_start(t, i, n)
         if start == n:
             return found
         end = i = _run_end(text, start, n)
