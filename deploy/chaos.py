@@ -246,6 +246,11 @@ HEADER = (
 )
 
 
+# Invented names in each new story of the soak: a million stories then name ~2 million
+# words the tagger has never read, as a real wire keeps doing, so its word caches fill.
+SOAK_NEW_NAMES = 3
+
+
 def soak(samples: int) -> Callable[[Run, Callable[[float], None]], None]:
     """No fault: the worker's RSS and state on disk, `samples` times along the stream."""
 
@@ -272,17 +277,19 @@ def run_scenario(
     workdir: Path,
     say: Callable[[str], None] = print,
     fault: Callable[[Run, Callable[[float], None]], None] | None = None,
+    new_names: int = 0,
     **settings_env: str,
 ) -> Result:
     """Run one scenario (or `fault`) on fresh topics; the stream is produced before the worker
-    starts. `settings_env` adds NEWSWIRE_* variables for the workers."""
+    starts. Each new story gets `new_names` invented names (`wire_messages`);
+    `settings_env` adds NEWSWIRE_* variables for the workers."""
     prefix = f"chaos{name}{uuid.uuid4().hex[:8]}"
     scratch = workdir / prefix
     scratch.mkdir(parents=True)
     settings = Settings.from_env(worker_env(bootstrap, prefix, scratch, **settings_env))
     ensure_topics(settings)
     tally = Tally()
-    messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01)
+    messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01, new_names=new_names)
     # aiokafka: kafka-python's pure-Python CRC32C takes minutes for a million messages.
     tally.origins.extend(asyncio.run(produce(bootstrap, settings.topics.raw, messages)))
     say(f"{name}: {tally.sent} messages on {settings.topics.raw}")
@@ -355,7 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         "--soak",
         type=int,
         metavar="N",
-        help="instead of the scenarios: N stories through one worker, RSS and state sampled",
+        help=(
+            "instead of the scenarios: N stories through one worker, RSS and state sampled;"
+            " each new story names 3 invented words, so the tagger's caches fill"
+        ),
     )
     parser.add_argument(
         "--retention-hours",
@@ -378,8 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.soak:
             retention = {"NEWSWIRE_DEDUPE_RETENTION_HOURS": str(args.retention_hours)}
             result = run_scenario(
-                "soak", kafka, bootstrap, args.soak, workdir, say, soak(20), **retention
-            )
+                "soak", kafka, bootstrap, args.soak, workdir, say, soak(20), SOAK_NEW_NAMES,
+                **retention,
+            )  # fmt: skip
             results.append(result)
         for name in [] if args.soak else args.scenario or list(SCENARIOS):
             result = run_scenario(name, kafka, bootstrap, args.stories, workdir, say)

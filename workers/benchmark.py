@@ -43,6 +43,7 @@ COPY_WINDOW = 5000  # copies are of recent stories, as republications come withi
 # Outlets the messages come from. Learned boilerplate is per source: with one source, the
 # pool's few thousand sentences would recur in enough of its stories to be learned.
 SOURCES = 40
+SYLLABLES = tuple(c + v for c in "bdgklmnrstwy" for v in "aiou")
 
 
 def synthetic_stories(
@@ -83,13 +84,16 @@ def wire_messages(
     size: int | Callable[[random.Random], int] = wire_size,
     bad_share: float = 0.0,
     seed: int = 11,
+    new_names: int = 0,
 ) -> Iterator[tuple[bytes, bytes]]:
     """`count` raw messages (key, value) from SOURCES outlets: ~70% new stories, ~20%
     exact and ~9% near copies of one of the last COPY_WINDOW messages (a line swapped
-    for a teaser), `bad_share` malformed. Generated as they are read: a million fit in
-    little memory."""
+    for a teaser), `bad_share` malformed. Each new story gets `new_names` invented
+    names (see `with_new_names`). Generated as they are read: a million fit in little
+    memory."""
     rng = random.Random(seed)
     outlets = random.Random(seed + 1)  # its own draws: stories and copies stay as they were
+    names = random.Random(seed + 2)
     fresh = islice(iter_stories(size, seed), max(count * 7 // 10, 1))
     sent: deque[str] = deque(maxlen=COPY_WINDOW)
     for i in range(count):
@@ -99,6 +103,8 @@ def wire_messages(
             yield key.encode(), rng.choice((b'{"id": "cut', b'{"id": "x", "body": "\xff\xfe"}'))
             continue
         body = next(fresh, None) if roll >= 0.30 or not sent else None
+        if body is not None and new_names:
+            body = with_new_names(body, new_names, names)
         if body is None:
             original = rng.choice(sent)
             lines = original.split("\n")
@@ -110,6 +116,21 @@ def wire_messages(
         sent.append(body)
         source = f"outlet-{outlets.randrange(SOURCES):02d}"
         yield key.encode(), orjson.dumps({"id": key, "source": source, "body": body})
+
+
+def with_new_names(story: str, count: int, rng: random.Random) -> str:
+    """`story` with `count` invented capitalised words put into its lines ("Tubarimo":
+    3 or 4 of 48 syllables, 5.4 million words). The pool's sentences hold a few
+    thousand names; a real wire keeps naming new people and places, and the tagger
+    caches every word it reads, so a long run needs them to load that cache."""
+    lines = story.split("\n")
+    for _ in range(count):
+        at = rng.randrange(len(lines))
+        words = lines[at].split(" ")
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((3, 4))))
+        words.insert(rng.randrange(1, len(words) + 1), name.capitalize())
+        lines[at] = " ".join(words)
+    return "\n".join(lines)
 
 
 def rate(fn: Callable[[str], object], items: list[str], seconds: float = 3.0) -> float:

@@ -1,9 +1,10 @@
+import random
 from collections import Counter
 
 import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 
-from workers.benchmark import SOURCES, wire_messages
+from workers.benchmark import SOURCES, wire_messages, with_new_names
 from workers.loadbench import Run, lags, stage_means
 from workers.metrics import Metrics
 
@@ -63,3 +64,20 @@ def test_bench_messages_come_from_many_outlets_with_their_copies():
     bodies = Counter(m["body"] for m in messages)
     copies = sum(n - 1 for n in bodies.values())
     assert 0.1 < copies / len(messages) < 0.3  # exact copies, republished by any outlet
+
+
+def test_new_names_give_each_new_story_words_never_seen_before():
+    plain = [orjson.loads(value)["body"] for _, value in wire_messages(300)]
+    named = [orjson.loads(value)["body"] for _, value in wire_messages(300, new_names=3)]
+    vocabulary = {word for body in plain for word in body.split()}
+    invented = {word for body in named for word in body.split()} - vocabulary
+    assert len(invented) > 3 * 0.6 * 300  # three in each of the ~70% new stories
+    assert all(word.istitle() and word.isalpha() for word in invented)
+
+
+def test_new_names_only_add_words():
+    story = "Satu dua tiga.\nEmpat lima enam."
+    named = with_new_names(story, 4, random.Random(3))
+    assert named.count("\n") == 1
+    kept = [word for word in named.split() if word in story.split()]
+    assert kept == story.split() and len(named.split()) == len(story.split()) + 4
