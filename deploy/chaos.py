@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 
 from launcher import LocalKafka  # noqa: E402
 
-from workers.benchmark import wire_messages  # noqa: E402
+from workers.benchmark import NEW_NAMES, wire_messages  # noqa: E402
 from workers.broker import client_config, ensure_topics  # noqa: E402
 from workers.config import Settings  # noqa: E402
 from workers.loadbench import produce  # noqa: E402
@@ -246,11 +246,6 @@ HEADER = (
 )
 
 
-# Invented names in each new story of the soak: a million stories then name ~2 million
-# words the tagger has never read, as a real wire keeps doing, so its word caches fill.
-SOAK_NEW_NAMES = 3
-
-
 def soak(samples: int) -> Callable[[Run, Callable[[float], None]], None]:
     """No fault: the worker's RSS and state on disk, `samples` times along the stream."""
 
@@ -364,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help=(
             "instead of the scenarios: N stories through one worker, RSS and state sampled;"
-            " each new story names 3 invented words, so the tagger's caches fill"
+            f" each new story names {NEW_NAMES} invented words, so the tagger's caches fill"
         ),
     )
     parser.add_argument(
@@ -388,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.soak:
             retention = {"NEWSWIRE_DEDUPE_RETENTION_HOURS": str(args.retention_hours)}
             result = run_scenario(
-                "soak", kafka, bootstrap, args.soak, workdir, say, soak(20), SOAK_NEW_NAMES,
+                "soak", kafka, bootstrap, args.soak, workdir, say, soak(20), NEW_NAMES,
                 **retention,
             )  # fmt: skip
             results.append(result)
