@@ -1,9 +1,9 @@
 # The newswire worker image used by docker-compose.yml.
-# Build stage: the full Python image has the C compiler that workers/pipeline/crf.pyx
-# needs; the runtime image gets wheels only.
+# Build stage: the full Python image has the C compiler that workers/pipeline/*.pyx
+# need; the runtime image gets wheels only.
 FROM python:3.11 AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY workers ./workers
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 

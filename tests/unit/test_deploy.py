@@ -88,3 +88,18 @@ def test_alert_rules_name_only_metrics_the_worker_exports_and_compose_loads_them
     mounts = COMPOSE["services"]["prometheus"]["volumes"]
     assert config["rule_files"] == ["/etc/prometheus/rules.yml"]
     assert "./deploy/prometheus/rules.yml:/etc/prometheus/rules.yml:ro" in mounts
+
+
+def test_the_image_build_stage_copies_what_the_wheel_compiles():
+    """Without setup.py the wheel builds, silently, without its compiled modules."""
+    build_stage = (ROOT / "Dockerfile").read_text().split("\nFROM ")[1]  # after the comments
+    copied = {
+        source
+        for line in build_stage.splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    assert {"pyproject.toml", "setup.py", "workers"} <= copied
+    setup = (ROOT / "setup.py").read_text()
+    for module in (ROOT / "workers/pipeline").glob("*.pyx"):
+        assert f'"{module.stem}"' in setup, f"setup.py does not build {module.name}"
