@@ -28,8 +28,8 @@ help:
 	@echo "make promtool     install promtool (Debian's prometheus package) for the alert-rule tests"
 	@echo "make clean        remove .venv and local state"
 
-# The install compiles workers/pipeline/crf.pyx: an edit to it needs the install again.
-$(STAMP): pyproject.toml workers/pipeline/crf.pyx
+# The install compiles workers/pipeline/*.pyx: an edit to one needs the install again.
+$(STAMP): pyproject.toml setup.py $(wildcard workers/pipeline/*.pyx)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -1,5 +1,11 @@
-"""The compiled part of newswire, the entity tagger's hot loop; all else is in pyproject.toml."""
+"""The compiled parts of newswire, the entity tagger's hot loop and MinHash's loops; all
+else is in pyproject.toml."""
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("workers.pipeline.crf", ["workers/pipeline/crf.pyx"])])
+setup(
+    ext_modules=[
+        Extension(f"workers.pipeline.{name}", [f"workers/pipeline/{name}.pyx"])
+        for name in ("crf", "minhash")
+    ]
+)

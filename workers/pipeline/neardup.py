@@ -23,16 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_U64 = np.uint64
-_FULL = np.iinfo(np.uint64).max
-# Bytes that belong to words: ASCII letters and digits, '_', and every byte of a
-# multi-byte UTF-8 character (so "café" and "北京" are words).
-_WORD_BYTE = np.zeros(256, dtype=bool)
-for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
-    _WORD_BYTE[_c] = True
-_WORD_BYTE[0x80:] = True
-_P = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
-_P_INV = pow(_P, -1, 2**64)
+from workers.pipeline.minhash import bin_minima, shingle_hashes, word_hashes
 
 
 @dataclass(frozen=True)
@@ -92,15 +83,6 @@ class Sketch:
     signature: Signature
 
 
-def _splitmix(x: np.ndarray) -> np.ndarray:
-    """A strong 64-bit finaliser, vectorised (wrapping arithmetic is intended)."""
-    x = x ^ (x >> _U64(30))
-    x = x * _U64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> _U64(27))
-    x = x * _U64(0x94D049BB133111EB)
-    return x ^ (x >> _U64(31))
-
-
 class MinHasher:
     """Signatures and band keys under one set of options; build once, reuse."""
 
@@ -110,47 +92,15 @@ class MinHasher:
         self.opts = opts
         rng = np.random.default_rng(opts.seed)
         self._mix = rng.integers(1, 2**63, size=opts.shingle_words, dtype=np.uint64)
-        self._shift = _U64(64 - (opts.bins.bit_length() - 1))
-        self._pow = np.ones(1, dtype=np.uint64)
-        self._inv = np.ones(1, dtype=np.uint64)
-
-    def _powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """P**i and P**-i modulo 2**64 for i < n, grown on demand and kept."""
-        if self._pow.size < n:
-            size = max(n, 2 * self._pow.size)
-            with np.errstate(over="ignore"):
-                self._pow = np.concatenate(([_U64(1)], np.cumprod(np.full(size - 1, _U64(_P)))))
-                self._inv = np.concatenate(([_U64(1)], np.cumprod(np.full(size - 1, _U64(_P_INV)))))
-        return self._pow[:n], self._inv[:n]
+        self._shift = 64 - (opts.bins.bit_length() - 1)  # a hash's top bits are its bin
 
     def words(self, folded: str) -> np.ndarray:
         """A 64-bit hash per word of case-folded text (words: runs of letters and digits)."""
-        data = np.frombuffer(folded.encode("utf-8"), dtype=np.uint8)
-        if data.size == 0:
-            return np.empty(0, dtype=np.uint64)
-        inword = np.take(_WORD_BYTE, data)
-        edges = np.flatnonzero(inword[1:] != inword[:-1]) + 1
-        if inword[0]:
-            edges = np.concatenate(([0], edges))
-        if inword[-1]:
-            edges = np.concatenate((edges, [data.size]))
-        starts, ends = edges[0::2], edges[1::2]
-        pw, inv = self._powers(data.size)
-        # A polynomial hash per word from prefix sums: equal words, equal hashes.
-        prefix = np.zeros(data.size + 1, dtype=np.uint64)
-        np.cumsum(data * pw, out=prefix[1:])
-        return (prefix[ends] - prefix[starts]) * inv[starts]
+        return word_hashes(folded.encode("utf-8"))
 
     def shingles(self, words: np.ndarray) -> np.ndarray:
         """64-bit hashes of the word n-grams, in text order (a repeated n-gram repeats)."""
-        n = self.opts.shingle_words
-        count = words.size - n + 1
-        if count <= 0:
-            return np.empty(0, dtype=np.uint64)
-        mixed = words[:count] * self._mix[0]
-        for i in range(1, n):
-            mixed += words[i : i + count] * self._mix[i]
-        return _splitmix(mixed)
+        return shingle_hashes(words, self._mix)
 
     def sketch(self, folded: str) -> Sketch:
         """Fingerprint and signature of case-folded text, from one pass over its words."""
@@ -160,20 +110,7 @@ class MinHasher:
 
     def signature(self, hashes: np.ndarray) -> Signature:
         """One-permutation MinHash of shingle hashes, densified."""
-        k = self.opts.bins
-        if hashes.size == 0:
-            return Signature(np.full(k, 0xFFFFFFFF, dtype=np.uint32), 0)
-        mins = np.full(k, _FULL, dtype=np.uint64)
-        np.minimum.at(mins, (hashes >> self._shift).astype(np.intp), hashes)
-        empty = np.flatnonzero(mins == _FULL)
-        if empty.size:
-            full = np.flatnonzero(mins != _FULL)
-            # the next full bin to the right, circularly, and how far it is
-            nxt = full[np.searchsorted(full, empty) % full.size]
-            distance = (nxt - empty) % k
-            with np.errstate(over="ignore"):
-                mins[empty] = mins[nxt] + distance.astype(np.uint64) * _U64(0x5851F42D4C957F2D)
-        return Signature((mins & _U64(0xFFFFFFFF)).astype(np.uint32), int(hashes.size))
+        return Signature(bin_minima(hashes, self._shift, self.opts.bins), int(hashes.size))
 
     def band_keys(self, sig: Signature) -> list[str]:
         """One key per band: the band number and its rows."""
