@@ -64,7 +64,11 @@ cdef enum:
     ROWS = 23  # all templates: a word's weight rows
 cdef Py_ssize_t N_WORD = len(WORD), N_NEAR = len(NEAR)
 assert N_WORD + 2 * N_NEAR + 2 * len(FAR) == ONE_WORD and len(TEMPLATES) == ROWS
-MAX_CACHED = 200_000  # words whose rows `Scorer` remembers; then it starts afresh
+# Words whose rows `Scorer` remembers; then it starts afresh. About 310 bytes a word: 15 MB
+# a model at most. A wire names new words all the time, so the cap is reached; at
+# 200,000 two models could hold 124 MB. On stories naming 3 new words each, caps of
+# 20,000-200,000 tagged at the same rate (2026-12-07).
+MAX_CACHED = 50_000
 
 
 # The scans below read a text's characters in place: `text[i]` looks up the string's
