@@ -38,6 +38,7 @@ from workers.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_fi
 from workers.delivery import InFlight, Send
 from workers.errors import NewswireError
 from workers.health import ProgressWatch
+from workers.memory import resident_bytes, trim_heap
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, entry_time, expired
@@ -379,8 +380,11 @@ def _sweep(index: Table, buckets: BucketStore, pipeline: Pipeline, metrics: Metr
     # A bucket's time is its newest member's: older than every story kept, it holds none.
     dropped, kept = buckets.sweep(oldest)
     metrics.index_entries.set(left)
+    returned = trim_heap()  # what the sweep and the 5 minutes before it freed
     if doomed or dropped:
         log.info(
-            "dedupe index: dropped %d of %d entries, %d of %d buckets",
-            len(doomed), len(doomed) + left, dropped, dropped + kept,
+            "dedupe index: dropped %d of %d entries, %d of %d buckets; %.0f MB of freed "
+            "memory returned to the system, %.0f MB resident",
+            len(doomed), len(doomed) + left, dropped, dropped + kept, returned / 2**20,
+            resident_bytes() / 2**20,
         )  # fmt: skip

@@ -31,12 +31,12 @@ from rocksdict import Rdict
 
 from workers.app import ROCKSDB_OPTIONS
 from workers.evaluation.dedupe_corpus import BOILERPLATE, load_pool
+from workers.memory import settle_collector
 from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.dedupe import DedupeOptions, Deduper, MemoryIndex
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language
 from workers.pipeline.normalize import fold
-from workers.worker import settle_collector
 
 STORY_BYTES = 4096
 COPY_WINDOW = 5000  # copies are of recent stories, as republications come within hours

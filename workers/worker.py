@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 
 import faust
@@ -15,27 +14,13 @@ from workers.buckets import BucketStore
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.logs import faust_logging_config
+from workers.memory import settle_collector
 from workers.metrics import Metrics
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.watchlist import WatchlistFile
 from workers.web import Health, serve
 
 log = logging.getLogger(__name__)
-
-# Objects allocated before the collector looks for cycles among the young ones (CPython's
-# default is 700). A story allocates thousands of short-lived objects, nearly all freed by
-# their reference counts; at 700 the worker collected more than once a story and spent 6%
-# of its CPU in collections, at 10,000 1.5% (docs/BENCHMARKS.md, 2026-12-07).
-YOUNG_COLLECTION_THRESHOLD = 10_000
-
-
-def settle_collector() -> None:
-    """What is loaded so far lives as long as the process: out of the collector's sight,
-    its full collections stop walking it again and again; young objects are collected
-    less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def run_worker(settings: Settings) -> int:
