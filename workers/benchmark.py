@@ -232,7 +232,7 @@ def stage_rates(seconds: float = 3.0) -> dict[str, float]:
     The entity stage is timed as a worker runs it after its first minutes: its word
     caches warmed on 200 stories, then ENTITY_STORIES others read once each, every one
     naming NEW_NAMES words never seen before. Cycling through 200 stories instead
-    times a cold start on the first pass and perfect caches after it."""
+    would time caches that hold every word they are asked for."""
     stories = synthetic_stories(200)
     cleaned = [clean_body(s, "text/plain", CleanOptions()).body for s in stories]
     names = random.Random(8)
