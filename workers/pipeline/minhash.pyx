@@ -69,10 +69,12 @@ def shingle_hashes(const uint64_t[::1] words, const uint64_t[::1] mix):
     return out
 
 
-def bin_minima(const uint64_t[::1] hashes, int shift, Py_ssize_t bins):
-    """One-permutation MinHash: the least hash in each of `bins` bins (a hash's bin: its
-    top bits, `hash >> shift`), an empty bin taking the next full bin's value to its
-    right (circularly) plus DENSIFY per bin between them; the low 32 bits of each."""
+def bin_minima(const uint64_t[::1] hashes, Py_ssize_t bins):
+    """One-permutation MinHash: the least hash in each of `bins` bins (a power of two; a
+    hash's bin: its top log2(bins) bits), an empty bin taking the next full bin's value
+    to its right (circularly) plus DENSIFY per bin between them; the low 32 bits of
+    each."""
+    cdef int shift = 64 - (int(bins).bit_length() - 1)
     mins = np.full(bins, FULL, dtype=np.uint64)
     cdef uint64_t[::1] m = mins
     cdef Py_ssize_t i, b, donor, first = -1

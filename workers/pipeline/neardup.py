@@ -92,7 +92,6 @@ class MinHasher:
         self.opts = opts
         rng = np.random.default_rng(opts.seed)
         self._mix = rng.integers(1, 2**63, size=opts.shingle_words, dtype=np.uint64)
-        self._shift = 64 - (opts.bins.bit_length() - 1)  # a hash's top bits are its bin
 
     def words(self, folded: str) -> np.ndarray:
         """A 64-bit hash per word of case-folded text (words: runs of letters and digits)."""
@@ -110,7 +109,7 @@ class MinHasher:
 
     def signature(self, hashes: np.ndarray) -> Signature:
         """One-permutation MinHash of shingle hashes, densified."""
-        return Signature(bin_minima(hashes, self._shift, self.opts.bins), int(hashes.size))
+        return Signature(bin_minima(hashes, self.opts.bins), int(hashes.size))
 
     def band_keys(self, sig: Signature) -> list[str]:
         """One key per band: the band number and its rows."""
