@@ -7,7 +7,7 @@ reads every output topic and counts outcomes per raw message (by the
 `newswire-origin` header each outcome carries). A raw message with no outcome is
 missing; one with two or more is doubled.
 
-    python deploy/chaos.py [--stories 50000] [--scenario kill9 ...] [--keep]
+    python deploy/chaos.py [--stories 50000] [--scenario kill9 ...] [--runs 1] [--keep]
 
 Exits 1 if any scenario has a missing or doubled message.
 """
@@ -19,6 +19,7 @@ import asyncio
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 
 from launcher import LocalKafka  # noqa: E402
 
+from workers.agents import LAG_SECONDS  # noqa: E402
 from workers.benchmark import NEW_NAMES, wire_messages  # noqa: E402
 from workers.broker import client_config, ensure_topics  # noqa: E402
 from workers.config import Settings  # noqa: E402
@@ -111,8 +113,9 @@ class OutcomeReader:
         self.consumer.close()
 
 
-def committed_to_end(settings: Settings) -> bool:
-    """True when the worker group has committed every raw and prepared offset."""
+def uncommitted(settings: Settings) -> dict[str, int]:
+    """Per raw and prepared partition ("topic:partition"), the messages after the worker
+    group's committed offset; partitions committed to their end are left out."""
     t = settings.topics
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -126,7 +129,8 @@ def committed_to_end(settings: Settings) -> bool:
             for p in consumer.partitions_for_topic(topic) or ()
         ]
         ends = consumer.end_offsets(tps)
-        return all((consumer.committed(tp) or 0) >= ends[tp] for tp in tps)
+        behind = {tp: ends[tp] - (consumer.committed(tp) or 0) for tp in tps}
+        return {f"{tp.topic}:{tp.partition}": n for tp, n in behind.items() if n > 0}
     finally:
         consumer.close()
 
@@ -200,6 +204,46 @@ def fault_rebalance(run: Run, progress: Callable[[float], None]) -> None:
     second.stop()
 
 
+def decider(workers: list[Worker], prepared: str, timeout: float = 60.0) -> Worker:
+    """The running worker that holds the decision partition: the one whose /metrics has a
+    lag sample for `prepared` (set for held partitions only, every 5 s)."""
+    time.sleep(LAG_SECONDS + 1)  # a sample of the assignment before the last is gone
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        holders = []
+        for worker in workers:
+            if worker.proc is None or worker.proc.poll() is not None:
+                continue
+            try:
+                text = worker.metrics()
+            except OSError:
+                continue
+            if f'newswire_consumer_lag_messages{{partition="0",topic="{prepared}"}}' in text:
+                holders.append(worker)
+        if len(holders) == 1:
+            return holders[0]
+        time.sleep(1.0)
+    raise RuntimeError(f"no single worker holds {prepared} after {timeout:.0f} s")
+
+
+def handover(kill: bool) -> Callable[[Run, Callable[[float], None]], None]:
+    """A second worker joins at a third of the stream; at two thirds the worker that
+    decides leaves (SIGTERM, or kill -9) while the other carries on."""
+
+    def fault(run: Run, progress: Callable[[float], None]) -> None:
+        progress(1 / 3)
+        run.say("second worker joins")
+        run.start_worker("w1").wait_ready(RECOVERY_SECONDS)
+        leaving = decider(run.workers, run.settings.topics.prepared)
+        progress(2 / 3)
+        run.say(
+            f"the deciding worker ({leaving.log.name}) leaves: {'kill -9' if kill else 'SIGTERM'}"
+        )
+        leaving.kill() if kill else leaving.stop()
+
+    return fault
+
+
 def fault_produce(run: Run, progress: Callable[[float], None]) -> None:
     """Every produce to the enriched topic fails for 15 s (message size limit of 64 bytes)."""
     progress(1 / 3)
@@ -218,7 +262,12 @@ SCENARIOS: dict[str, Callable[[Run, Callable[[float], None]], None]] = {
     "broker": fault_broker,
     "rebalance": fault_rebalance,
     "produce": fault_produce,
+    "handover": handover(kill=False),
+    "handover9": handover(kill=True),
 }
+# Scenarios whose stream is produced while they run, at this many messages a second: the
+# decision partition must move while stories still arrive.
+RATES = {"handover": 100.0, "handover9": 100.0}
 
 
 @dataclass
@@ -226,23 +275,25 @@ class Result:
     scenario: str
     tally: Tally
     seconds: float
+    after_fault: float  # from the fault's end until every message was answered
+    committed: bool  # the group committed every raw and prepared offset at the end
 
     @property
     def ok(self) -> bool:
-        return self.tally.missing == 0 and self.tally.doubled == 0
+        return self.tally.missing == 0 and self.tally.doubled == 0 and self.committed
 
     def row(self) -> str:
         t = self.tally
         return (
             f"{self.scenario:<10} {t.sent:>7} {t.by_topic['enriched']:>8} "
             f"{t.by_topic['duplicates']:>10} {t.by_topic['rejected']:>8} {t.missing:>7} "
-            f"{t.doubled:>7} {self.seconds:>7.0f}"
+            f"{t.doubled:>7} {self.seconds:>7.0f} {self.after_fault:>11.0f}"
         )
 
 
 HEADER = (
     f"{'scenario':<10} {'sent':>7} {'enriched':>8} {'duplicates':>10} "
-    f"{'rejected':>8} {'missing':>7} {'doubled':>7} {'seconds':>7}"
+    f"{'rejected':>8} {'missing':>7} {'doubled':>7} {'seconds':>7} {'after fault':>11}"
 )
 
 
@@ -273,11 +324,13 @@ def run_scenario(
     say: Callable[[str], None] = print,
     fault: Callable[[Run, Callable[[float], None]], None] | None = None,
     new_names: int = 0,
+    rate: float | None = None,
     **settings_env: str,
 ) -> Result:
-    """Run one scenario (or `fault`) on fresh topics; the stream is produced before the worker
-    starts. Each new story gets `new_names` invented names (`wire_messages`);
-    `settings_env` adds NEWSWIRE_* variables for the workers."""
+    """Run one scenario (or `fault`) on fresh topics. The stream is produced before the
+    worker starts, or, for the scenarios in RATES (or at `rate` a second), while it runs.
+    Each new story gets `new_names` invented names (`wire_messages`); `settings_env` adds
+    NEWSWIRE_* variables for the workers."""
     prefix = f"chaos{name}{uuid.uuid4().hex[:8]}"
     scratch = workdir / prefix
     scratch.mkdir(parents=True)
@@ -285,9 +338,18 @@ def run_scenario(
     ensure_topics(settings)
     tally = Tally()
     messages = wire_messages(count, size=lambda _: STORY_BYTES, bad_share=0.01, new_names=new_names)
-    # aiokafka: kafka-python's pure-Python CRC32C takes minutes for a million messages.
-    tally.origins.extend(asyncio.run(produce(bootstrap, settings.topics.raw, messages)))
-    say(f"{name}: {tally.sent} messages on {settings.topics.raw}")
+    rate = RATES.get(name, 0.0) if rate is None else rate
+
+    def send() -> None:
+        # aiokafka: kafka-python's pure-Python CRC32C takes minutes for a million messages.
+        tally.origins.extend(asyncio.run(produce(bootstrap, settings.topics.raw, messages, rate)))
+        say(f"{name}: {tally.sent} messages on {settings.topics.raw}")
+
+    producer = threading.Thread(target=send, daemon=True)
+    if rate:
+        say(f"{name}: {count} messages to {settings.topics.raw} at {rate:.0f}/s")
+    else:
+        send()
 
     workers: list[Worker] = []
 
@@ -301,8 +363,8 @@ def run_scenario(
     started = time.monotonic()
     last_count, last_change = 0, time.monotonic()
 
-    def pump(until: Callable[[], bool]) -> None:
-        """Read outcomes until `until()` holds or the stream stalls."""
+    def pump(until: Callable[[], bool]) -> bool:
+        """Read outcomes until `until()` holds (True) or the stream stalls (False)."""
         nonlocal last_count, last_change
         while not until():
             reader.poll(1.0)
@@ -311,25 +373,39 @@ def run_scenario(
                 last_count, last_change = seen, time.monotonic()
             elif time.monotonic() - last_change > STALL_SECONDS:
                 say(f"{name}: no outcome for {STALL_SECONDS:.0f} s; giving up")
-                return
+                return False
+        return True
 
     def progress(fraction: float) -> None:
-        pump(lambda: len(tally.per_origin) >= fraction * tally.sent)
+        pump(lambda: len(tally.per_origin) >= fraction * count)
 
     try:
         start_worker("w0").wait_ready()
+        if rate:
+            producer.start()
         (fault or SCENARIOS[name])(Run(kafka, settings, start_worker, workers, say), progress)
-        pump(lambda: len(tally.per_origin) >= tally.sent)
+        faulted = time.monotonic()
+        pump(lambda: len(tally.per_origin) >= count)
         seconds = time.monotonic() - started
-        pump(lambda: committed_to_end(settings))
+        after_fault = time.monotonic() - faulted
+        producer.join() if rate else None
+        last_change = time.monotonic()
+        behind: dict[str, int] = {}
+
+        def all_committed() -> bool:
+            behind.clear()
+            behind.update(uncommitted(settings))
+            return not behind
+
+        committed = pump(all_committed)
         reader.poll(5.0)  # anything emitted twice while offsets were being committed
     finally:
         for worker in workers:
             worker.stop()
         reader.close()
-    result = Result(name, tally, seconds)
+    result = Result(name, tally, seconds, after_fault, committed)
     if not result.ok:
-        say(f"{name}: {tally.examples()}")
+        say(f"{name}: {tally.examples()}; not committed: {behind or 'none'}")
     return result
 
 
@@ -368,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         default=0.05,
         help="dedupe retention of the soak (default 0.05: the window passes within the run)",
     )
+    parser.add_argument("--runs", type=int, default=1, help="run each scenario this many times")
     parser.add_argument("--keep", action="store_true", help="keep worker logs even when all pass")
     parser.add_argument("--bootstrap", help="use this broker (the broker scenario needs our own)")
     args = parser.parse_args(argv)
@@ -387,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
                 **retention,
             )  # fmt: skip
             results.append(result)
-        for name in [] if args.soak else args.scenario or list(SCENARIOS):
+        names = [] if args.soak else args.scenario or list(SCENARIOS)
+        for name in [name for name in names for _ in range(args.runs)]:
             result = run_scenario(name, kafka, bootstrap, args.stories, workdir, say)
             say(result.row())
             results.append(result)

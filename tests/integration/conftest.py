@@ -22,7 +22,7 @@ from workers.processes import Worker, worker_env
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
 sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
-from chaos import committed_to_end  # noqa: E402
+from chaos import uncommitted  # noqa: E402
 from launcher import LocalKafka, free_port  # noqa: E402
 
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
@@ -125,7 +125,7 @@ def wait_committed(env: dict[str, str]) -> Callable[[], None]:
     def wait(timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if committed_to_end(settings_of(env)):
+            if not uncommitted(settings_of(env)):
                 return
             time.sleep(0.5)
         raise AssertionError("the worker did not commit its offsets in time")
