@@ -87,7 +87,7 @@ bench: venv kafka-jars
 	$(BIN)/python deploy/bench.py $(BENCH_ARGS)
 
 bench-index: venv
-	$(BIN)/python -m workers.benchmark
+	$(BIN)/python -m workers.bench.stages
 
 chaos: venv kafka-jars
 	$(BIN)/python deploy/chaos.py $(CHAOS_ARGS)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 
 from launcher import LocalKafka  # noqa: E402
 
-from workers.cli import main  # noqa: E402
+from workers.commands.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     if os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP"):

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "deploy" / "kafka"))
 
 from launcher import LocalKafka, free_port  # noqa: E402
 
+from workers.commands.tail import tail  # noqa: E402
 from workers.config import Settings  # noqa: E402
-from workers.tail import tail  # noqa: E402
 
 SAMPLES = ROOT / "workers" / "samples" / "stories.jsonl"
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")

@@ -15,9 +15,9 @@ import pytest
 from aiokafka.partitioner import murmur2
 from kafka import KafkaConsumer, KafkaProducer
 
-from workers.broker import ensure_topics
 from workers.config import Settings
-from workers.processes import Worker, worker_env
+from workers.ops.processes import Worker, worker_env
+from workers.stream.broker import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, KafkaProducer
 
-from workers.broker import emitted_origins, ensure_topics
+from workers.commands.produce import content_id
 from workers.config import DECIDE_PARTITIONS, Settings
-from workers.produce import content_id
 from workers.records import ORIGIN_HEADER
+from workers.stream.broker import emitted_origins, ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")
@@ -156,7 +156,7 @@ def test_bench_measures_every_figure_and_ends_with_json(env):
 
 
 def test_worker_logs_json_lines_when_asked(env, tmp_path):
-    from workers.processes import Worker
+    from workers.ops.processes import Worker
 
     worker = Worker({**env, "NEWSWIRE_LOG_FORMAT": "json"}, tmp_path / "w.log").start()
     try:

@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from workers.broker import ensure_topics
 from workers.config import Settings
+from workers.stream.broker import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSWIRE = str(Path(sys.executable).parent / "newswire")

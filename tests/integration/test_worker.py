@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 from conftest import partition_of
 
-from workers.loadbench import lags
+from workers.bench.load import lags
 
 FAULTS = Path(__file__).parent / "faults"
 

@@ -1,8 +1,8 @@
-"""The decider keeps fewer raw partitions than any other worker (workers.assignor)."""
+"""The decider keeps fewer raw partitions than any other worker (workers.stream.assignor)."""
 
 from faust.assignor.client_assignment import ClientAssignment
 
-from workers.assignor import lighten_decider
+from workers.stream.assignor import lighten_decider
 
 
 def members(*raw: list[int], decider: int = 0) -> dict[str, ClientAssignment]:

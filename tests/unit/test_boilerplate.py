@@ -5,7 +5,7 @@ import random
 
 import orjson
 
-from workers import offline
+from workers.commands import process
 from workers.pipeline.boilerplate import Learner, LearnOptions, SourceLines, line_key, load_nothing
 from workers.pipeline.clean import AllowList
 from workers.pipeline.core import Pipeline, PipelineOptions
@@ -161,7 +161,7 @@ def test_a_republished_story_is_never_learned():
 
 
 def test_newswire_process_learns_across_sources_beyond_memory(monkeypatch):
-    monkeypatch.setattr(offline, "SAVE_EVERY", 1)
+    monkeypatch.setattr(process, "SAVE_EVERY", 1)
     rng = random.Random(10)
     pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=3, max_sources=1)))
     lines = [
@@ -170,7 +170,7 @@ def test_newswire_process_learns_across_sources_beyond_memory(monkeypatch):
         for source in ("kabar", "warta")  # each evicts the other from memory
     ]
     out = io.BytesIO()
-    offline.process_lines(lines, out, pipeline)
+    process.process_lines(lines, out, pipeline)
     events = [orjson.loads(line) for line in out.getvalue().splitlines()]
     cut = [AD not in e["body"] for e in events]
     assert cut == [False] * 6 + [True] * 4

@@ -3,8 +3,8 @@ import struct
 
 import pytest
 
-from workers.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
 from workers.pipeline.dedupe import BAND_PREFIX, DedupeOptions, Deduper, MemoryIndex
+from workers.stream.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
 
 DEDUPER = Deduper(DedupeOptions(max_per_band=3))  # small buckets, so that some overflow
 WORDS = (
@@ -44,7 +44,7 @@ def split(index: MemoryIndex) -> tuple[dict[bytes, bytes], dict[str, bytes]]:
 
 @pytest.mark.parametrize("on_disk", [False, True])
 def test_buckets_rebuilt_from_the_stories_equal_those_written_live(tmp_path, on_disk, monkeypatch):
-    monkeypatch.setattr("workers.buckets.REBUILD_STEP", 100)
+    monkeypatch.setattr("workers.stream.buckets.REBUILD_STEP", 100)
     table, live = split(decided(stories(300)))
     assert any(len(v) == 8 + 3 * 16 for v in live.values())  # some buckets are full
     store = BucketStore(tmp_path / "b" if on_disk else None)
@@ -73,7 +73,7 @@ def test_token_and_buckets_survive_reopening(tmp_path):
 
 @pytest.mark.parametrize("on_disk", [False, True])
 def test_sweep_drops_buckets_last_used_before_the_cutoff(tmp_path, on_disk, monkeypatch):
-    monkeypatch.setattr("workers.buckets.SWEEP_CHUNK", 7)  # several rounds of deletion
+    monkeypatch.setattr("workers.stream.buckets.SWEEP_CHUNK", 7)  # several rounds of deletion
     store = BucketStore(tmp_path / "b" if on_disk else None)
     store.apply({f"band:{i}:00": struct.pack("<d", float(i)) + b"f" * 16 for i in range(50)})
     store.mark(b"t")

@@ -6,7 +6,7 @@ import sys
 import orjson
 import pytest
 
-from workers.cli import main
+from workers.commands.cli import main
 
 # A story of the seed's kind, written for these tests: ads repeated, a dateline,
 # an editor's pick, a wire credit.
@@ -130,7 +130,7 @@ def test_alerts_without_a_watchlist_is_a_clear_error(tmp_path, capsys):
 
 
 def test_tail_says_what_happened_to_each_story_and_why():
-    from workers.tail import format_event
+    from workers.commands.tail import format_event
 
     lines = {
         kind: format_event(orjson.dumps(event))

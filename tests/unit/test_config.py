@@ -68,7 +68,7 @@ SASL = {
 
 
 def test_security_settings_and_their_client_configs():
-    from workers.broker import client_config, faust_credentials
+    from workers.stream.broker import client_config, faust_credentials
 
     s = Settings.from_env(SASL)
     assert (s.kafka_security_protocol, s.kafka_sasl_mechanism) == ("SASL_SSL", "PLAIN")

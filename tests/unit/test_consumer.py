@@ -1,4 +1,4 @@
-"""The worker's consumer (workers.app): it rewinds partitions the group never
+"""The worker's consumer (workers.stream.app): it rewinds partitions the group never
 committed, fetches only the partitions active when asked, delivers no paused partition,
 delivers each stream partition in offset order whatever a seek does to a batch, and the
 broker holds its empty fetches briefly."""
@@ -14,8 +14,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport import consumer as faust_consumer
 
-from workers.app import FETCH_WAIT_MS, ConsumerThread, RewindingConsumer, create_app
 from workers.config import Settings
+from workers.stream.app import FETCH_WAIT_MS, ConsumerThread, RewindingConsumer, create_app
 
 RAW0, RAW1, PREPARED = (TopicPartition("n.raw", 0), TopicPartition("n.raw", 1),
                         TopicPartition("n.prepared", 0))  # fmt: skip

@@ -11,7 +11,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from workers.config import Settings
-from workers.metrics import Metrics
+from workers.ops.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

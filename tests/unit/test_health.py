@@ -1,4 +1,4 @@
-from workers.health import ProgressWatch
+from workers.ops.health import ProgressWatch
 
 
 def test_lag_without_progress_is_a_stall_after_the_threshold():

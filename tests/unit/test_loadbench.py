@@ -4,9 +4,9 @@ from collections import Counter
 import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 
-from workers.benchmark import SOURCES, wire_messages, with_new_names
-from workers.loadbench import Run, lags, stage_means
-from workers.metrics import Metrics
+from workers.bench.load import Run, lags, stage_means
+from workers.bench.stages import SOURCES, wire_messages, with_new_names
+from workers.ops.metrics import Metrics
 
 
 def test_stage_means_read_from_worker_metrics():

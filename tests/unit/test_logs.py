@@ -3,7 +3,7 @@ import sys
 
 import orjson
 
-from workers.logs import JsonFormatter
+from workers.ops.logs import JsonFormatter
 
 
 def test_json_log_line_carries_level_logger_message_and_exception():

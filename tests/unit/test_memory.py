@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from workers.memory import _TRIM, YOUNG_COLLECTION_THRESHOLD, settle_collector, trim_heap
+from workers.ops.memory import _TRIM, YOUNG_COLLECTION_THRESHOLD, settle_collector, trim_heap
 
 
 def test_settle_collector_freezes_what_is_loaded_and_collects_young_objects_less_often():

@@ -5,9 +5,9 @@ from dataclasses import replace
 from prometheus_client import CollectorRegistry, generate_latest
 from rich.console import Console
 
-from workers.metrics import Metrics
+from workers.commands.top import once, parse, render, view
+from workers.ops.metrics import Metrics
 from workers.records import DuplicateNotice, Enriched, Entity
-from workers.top import once, parse, render, view
 
 
 def enriched(entities: list[Entity]) -> Enriched:
@@ -62,7 +62,7 @@ def test_an_unreachable_worker_is_said_so():
 
 
 def test_removed_pieces_are_counted_per_source_with_a_bound():
-    from workers.metrics import MAX_SOURCES
+    from workers.ops.metrics import MAX_SOURCES
     from workers.records import Removed
 
     registry = CollectorRegistry()

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from workers.errors import ConfigError
-from workers.watchlist import WatchlistFile
+from workers.stream.watchlist import WatchlistFile
 
 GOOD = "watches: [{name: a, sources: [antara]}]"
 

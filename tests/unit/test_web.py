@@ -4,9 +4,9 @@ import urllib.request
 import pytest
 from prometheus_client import CollectorRegistry
 
-from workers.metrics import Metrics
-from workers.processes import free_port
-from workers.web import LIVENESS_SECONDS, Health, serve
+from workers.ops.metrics import Metrics
+from workers.ops.processes import free_port
+from workers.ops.web import LIVENESS_SECONDS, Health, serve
 
 
 def get(url: str) -> tuple[int, str]:

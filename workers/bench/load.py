@@ -12,7 +12,7 @@ each measurement on topics of its own:
 3. end-to-end latency (raw message produced to outcome produced) at an offered
    load of half the one-worker rate, after a warm-up (the first message of a fresh
    worker, which waits for the replay scan of its assignment, is reported apart);
-4. the pure stages on one core (`workers.benchmark`).
+4. the pure stages on one core (`workers.bench.stages`).
 
 The corpus is generated (seeded): 1-20 KB stories around a 4 KB median, ~30%
 exact and near copies, ad lines. Timings are wall-clock on a shared machine:
@@ -39,17 +39,17 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from workers.benchmark import stage_rates, wire_messages
-from workers.broker import ensure_topics
+from workers.bench.stages import stage_rates, wire_messages
 from workers.config import Settings
-from workers.processes import Worker, worker_env
+from workers.ops.processes import Worker, worker_env
 from workers.records import ORIGIN_HEADER
+from workers.stream.broker import ensure_topics
 
 STALL_SECONDS = 120.0  # give up when no outcome arrives for this long
 WARMUP_SECONDS = 5.0  # of paced messages before latency is measured
 FELL_BEHIND = 0.95  # a latency run answering less than this share of the offered rate
 PRODUCE_WINDOW = 10_000  # messages sent before their acknowledgements are awaited
-PASSTHROUGH = [sys.executable, "-m", "workers.passthrough"]
+PASSTHROUGH = [sys.executable, "-m", "workers.bench.passthrough"]
 Messages = list[tuple[bytes, bytes]]
 
 

@@ -1,7 +1,7 @@
 """The baseline of `newswire bench`: a Faust agent that forwards each raw message to
 the enriched topic, doing no work, on the worker's own app settings.
 
-    python -m workers.passthrough   (configured by the NEWSWIRE_* environment)
+    python -m workers.bench.passthrough   (configured by the NEWSWIRE_* environment)
 
 What the pipeline costs is its throughput measured against this one.
 """
@@ -13,9 +13,9 @@ import sys
 
 import faust
 
-from workers.app import create_app
 from workers.config import Settings
 from workers.records import ORIGIN_HEADER
+from workers.stream.app import create_app
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """`make bench` (stages): single-core speed of the pure stages on 4 KB stories, and how the
 dedupe decision's cost behaves as the index grows.
 
-    python -m workers.benchmark [--sizes 10000,100000,1000000] [--json]
+    python -m workers.bench.stages [--sizes 10000,100000,1000000] [--json]
 
 Stories are synthetic: sentences of the shipped pool drawn at random (seeded)
 until a story reaches 4 KB, with ad lines mixed in. The growth test keeps its
@@ -29,14 +29,14 @@ import orjson
 from faust.stores.rocksdb import RocksDBOptions
 from rocksdict import Rdict
 
-from workers.app import ROCKSDB_OPTIONS
 from workers.evaluation.dedupe_corpus import BOILERPLATE, load_pool
-from workers.memory import settle_collector
+from workers.ops.memory import settle_collector
 from workers.pipeline.clean import CleanOptions, clean_body
 from workers.pipeline.dedupe import DedupeOptions, Deduper, MemoryIndex
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language
 from workers.pipeline.normalize import fold
+from workers.stream.app import ROCKSDB_OPTIONS
 
 STORY_BYTES = 4096
 COPY_WINDOW = 5000  # copies are of recent stories, as republications come within hours

@@ -19,7 +19,7 @@ import orjson
 from workers import __version__
 from workers.config import Settings
 from workers.errors import ConfigError, NewswireError
-from workers.logs import configure
+from workers.ops.logs import configure
 
 log = logging.getLogger("newswire")
 
@@ -139,13 +139,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.worker import run_worker
+    from workers.commands.worker import run_worker
 
     return run_worker(settings)
 
 
 def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.produce import produce
+    from workers.commands.produce import produce
 
     missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
     if missing:
@@ -156,9 +156,9 @@ def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.offline import process_lines
+    from workers.commands.process import process_lines
     from workers.pipeline.core import Pipeline, PipelineOptions
-    from workers.watchlist import WatchlistFile
+    from workers.stream.watchlist import WatchlistFile
 
     if args.alerts and settings.watchlist is None:
         raise ConfigError("--alerts", str(args.alerts), "needs a watchlist: set NEWSWIRE_WATCHLIST")
@@ -186,7 +186,7 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.tail import tail
+    from workers.commands.tail import tail
 
     t = settings.topics
     topics = args.topics or [t.enriched, t.duplicates, t.deadletter, t.alerts]
@@ -197,7 +197,7 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from workers.top import once, run
+    from workers.commands.top import once, run
 
     if args.interval <= 0:
         raise ConfigError("--interval", args.interval, "must be positive")
@@ -210,7 +210,7 @@ def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.loadbench import bench, report
+    from workers.bench.load import bench, report
 
     if args.stories < 100 or args.latency_seconds <= 0:
         raise ConfigError("--stories/--latency-seconds", args.stories, "need >= 100 and > 0")

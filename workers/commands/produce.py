@@ -22,8 +22,8 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from tqdm import tqdm
 
-from workers.broker import client_config, talking_to
 from workers.config import Settings
+from workers.stream.broker import client_config, talking_to
 
 log = logging.getLogger(__name__)
 

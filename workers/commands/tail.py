@@ -8,8 +8,8 @@ from typing import TextIO
 import orjson
 from kafka import KafkaConsumer
 
-from workers.broker import client_config, talking_to
 from workers.config import Settings
+from workers.stream.broker import client_config, talking_to
 
 SNIPPET = 90
 

@@ -7,18 +7,18 @@ import logging
 import faust
 from prometheus_client import CollectorRegistry
 
-from workers.agents import register_agents
-from workers.app import create_app
-from workers.broker import emitted_origins, ensure_topics
-from workers.buckets import BucketStore
 from workers.config import Settings
 from workers.errors import ConfigError
-from workers.logs import faust_logging_config
-from workers.memory import settle_collector
-from workers.metrics import Metrics
+from workers.ops.logs import faust_logging_config
+from workers.ops.memory import settle_collector
+from workers.ops.metrics import Metrics
+from workers.ops.web import Health, serve
 from workers.pipeline.core import Pipeline, PipelineOptions
-from workers.watchlist import WatchlistFile
-from workers.web import Health, serve
+from workers.stream.agents import register_agents
+from workers.stream.app import create_app
+from workers.stream.broker import emitted_origins, ensure_topics
+from workers.stream.buckets import BucketStore
+from workers.stream.watchlist import WatchlistFile
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from workers.pipeline.normalize import fold_chars
 
 Lookup = Callable[[str], bytes | None]
 # Keys of LSH buckets: derived from the stories' entries, so the worker keeps them
-# out of the changelogged table (workers/buckets.py).
+# out of the changelogged table (workers/stream/buckets.py).
 BAND_PREFIX = "band:"
 Writes = dict[str, bytes]
 K = TypeVar("K")  # an index key: str offline, bytes in the worker's table

@@ -33,13 +33,11 @@ from aiokafka.errors import IllegalStateError
 from faust import StreamT, Table
 from faust.types import TP, ConsumerT, EventT, Message
 
-from workers.app import Wiring
-from workers.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
-from workers.delivery import InFlight, Send
 from workers.errors import NewswireError
-from workers.health import ProgressWatch
-from workers.memory import resident_bytes, trim_heap
-from workers.metrics import Metrics
+from workers.ops.health import ProgressWatch
+from workers.ops.memory import resident_bytes, trim_heap
+from workers.ops.metrics import Metrics
+from workers.ops.web import Health
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, entry_time, expired
 from workers.pipeline.watch import alerts_for
@@ -53,8 +51,10 @@ from workers.records import (
     Rejection,
     dumps,
 )
-from workers.watchlist import WatchlistFile
-from workers.web import Health
+from workers.stream.app import Wiring
+from workers.stream.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
+from workers.stream.delivery import InFlight, Send
+from workers.stream.watchlist import WatchlistFile
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def register_agents(
 ) -> None:
     """Attach the agents and timers to the app.
 
-    `buckets` holds the index's LSH buckets, derived from the table (workers/buckets.py);
+    `buckets` holds the index's LSH buckets, derived from the table (workers/stream/buckets.py);
     enriched stories a watch of `watchlist` matches also go to the alerts topic;
     `emitted_since(t)` returns the origins of outcomes emitted since epoch time t;
     a partition stalled for `stall_restart_seconds` (0: never) stops the worker;

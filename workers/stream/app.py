@@ -15,9 +15,9 @@ from faust.transport.consumer import RecordMap
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message, ProducerT, TransportT
 
-from workers.assignor import DeciderAwareAssignor
-from workers.broker import faust_credentials
 from workers.config import DECIDE_PARTITIONS, Settings
+from workers.stream.assignor import DeciderAwareAssignor
+from workers.stream.broker import faust_credentials
 
 log = logging.getLogger(__name__)
 

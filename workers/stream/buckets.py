@@ -27,8 +27,8 @@ import orjson
 from faust.stores.rocksdb import RocksDBOptions
 from rocksdict import Rdict, WriteBatch
 
-from workers.app import ROCKSDB_OPTIONS
 from workers.pipeline.dedupe import BAND_PREFIX, Deduper, Writes
+from workers.stream.app import ROCKSDB_OPTIONS
 
 TOKEN_KEY = "meta:buckets"  # in the table and in the store: the last batch both hold
 SWEEP_CHUNK = 10_000  # deletions per round while sweeping

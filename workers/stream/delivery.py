@@ -26,8 +26,8 @@ from faust.streams import _current_event
 from faust.topics import Topic
 from faust.types import EventT
 
-from workers.app import IdempotentProducer
-from workers.metrics import Metrics
+from workers.ops.metrics import Metrics
+from workers.stream.app import IdempotentProducer
 
 log = logging.getLogger(__name__)
 
