@@ -41,8 +41,8 @@ from workers.bench.stages import NEW_NAMES, wire_messages  # noqa: E402
 from workers.config import Settings  # noqa: E402
 from workers.ops.processes import Worker, worker_env  # noqa: E402
 from workers.records import ORIGIN_HEADER  # noqa: E402
-from workers.stream.agents import LAG_SECONDS  # noqa: E402
 from workers.stream.broker import client_config, ensure_topics  # noqa: E402
+from workers.stream.lag import LAG_SECONDS  # noqa: E402
 
 STORY_BYTES = 2048
 STALL_SECONDS = 180.0  # give up when no outcome arrived for this long

@@ -5,7 +5,7 @@ import asyncio
 from aiokafka.errors import IllegalStateError
 from faust.types import TP
 
-from workers.stream.agents import _offsets
+from workers.stream.lag import _offsets
 
 PART = TP("news.raw", 0)
 

@@ -14,7 +14,7 @@ from workers.ops.memory import settle_collector
 from workers.ops.metrics import Metrics
 from workers.ops.web import Health, serve
 from workers.pipeline.core import Pipeline, PipelineOptions
-from workers.stream.agents import register_agents
+from workers.stream.agents import Agents
 from workers.stream.app import create_app
 from workers.stream.broker import emitted_origins, ensure_topics
 from workers.stream.buckets import BucketStore
@@ -44,7 +44,7 @@ def run_worker(settings: Settings) -> int:
     pipeline = Pipeline(PipelineOptions.from_settings(settings), observe=metrics.observe_stage)
     on_disk = settings.store == "rocksdb"
     buckets = BucketStore(settings.data_dir / f"{settings.app_id}-buckets" if on_disk else None)
-    register_agents(
+    Agents(
         wiring,
         pipeline,
         buckets,
@@ -53,7 +53,7 @@ def run_worker(settings: Settings) -> int:
         stall_restart_seconds=settings.stall_restart_minutes * 60,
         watchlist=WatchlistFile(settings.watchlist) if settings.watchlist else None,
         health=health,
-    )
+    ).register()
     worker = faust.Worker(
         wiring.app,
         loglevel=settings.log_level.upper(),
