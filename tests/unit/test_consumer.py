@@ -1,4 +1,4 @@
-"""The worker's consumer (workers.stream.app): it rewinds partitions the group never
+"""The worker's consumer (workers.stream.consumer): it rewinds partitions the group never
 committed, fetches only the partitions active when asked, delivers no paused partition,
 delivers each stream partition in offset order whatever a seek does to a batch, and the
 broker holds its empty fetches briefly."""
@@ -15,7 +15,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport import consumer as faust_consumer
 
 from workers.config import Settings
-from workers.stream.app import FETCH_WAIT_MS, ConsumerThread, RewindingConsumer, create_app
+from workers.stream.app import create_app
+from workers.stream.consumer import FETCH_WAIT_MS, ConsumerThread, RebalanceSafeConsumer
 
 RAW0, RAW1, PREPARED = (TopicPartition("n.raw", 0), TopicPartition("n.raw", 1),
                         TopicPartition("n.prepared", 0))  # fmt: skip
@@ -45,9 +46,9 @@ class Thread:
         return {}
 
 
-def consumer(thread: Thread | None = None) -> RewindingConsumer:
+def consumer(thread: Thread | None = None) -> RebalanceSafeConsumer:
     """The consumer's own state only: no app, no broker."""
-    consumer = object.__new__(RewindingConsumer)
+    consumer = object.__new__(RebalanceSafeConsumer)
     consumer._thread = thread or Thread()
     consumer.app = SimpleNamespace(tables=SimpleNamespace(changelog_topics={CHANGELOG.topic}))
     consumer._expected, consumer._gap_sought = {}, {}
@@ -64,7 +65,7 @@ def seek(committed: dict[TopicPartition, int | None]) -> tuple[dict, list[TopicP
 
 
 def deliver(
-    monkeypatch: pytest.MonkeyPatch, c: RewindingConsumer, *batches: list[tuple]
+    monkeypatch: pytest.MonkeyPatch, c: RebalanceSafeConsumer, *batches: list[tuple]
 ) -> list[tuple[TopicPartition, int]]:
     """Run the consumer's getmany over batches of (partition, offset) as Faust would
     fetch them; what it delivers, in order."""
