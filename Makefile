@@ -16,7 +16,7 @@ help:
 	@echo "make unit         unit tests only (no broker)"
 	@echo "make eval         quality on the labelled corpora (dedupe beside datasketch; entities"
 	@echo "                  beside the gazetteer alone; language detection; boilerplate removal"
-	@echo "                  and learning; HTML beside trafilatura)"
+	@echo "                  and learning; HTML beside trafilatura; stories beside TF-IDF)"
 	@echo "make train-ner DATA=../shared/data/ner   retrain the entity models (and their dev sets)"
 	@echo "make gazetteer    rebuild workers/data/gazetteer.json from curated.yaml and the data packages"
 	@echo "make bench        newswire bench on a local broker: passthrough, 1 and 2 workers, latency, stages"
@@ -75,6 +75,7 @@ eval: venv
 	$(BIN)/python -m workers.evaluation.language
 	$(BIN)/python -m workers.evaluation.cleaning
 	$(BIN)/python -m workers.evaluation.html_extraction
+	$(BIN)/python -m workers.evaluation.stories
 
 DATA ?= ../shared/data/ner
 train-ner: venv

@@ -183,6 +183,17 @@ class Settings:
     dedupe_max_novelty: float = _setting(
         0.4, _fraction, "share of new text above which a similar story is a follow-up, not a copy"
     )
+    story_window_hours: float = _setting(
+        72.0, _float_positive, "a story takes no new article after this long without one"
+    )
+    story_min_similarity: float = _setting(
+        0.15, _fraction, "cosine similarity of evidence an article needs to join a story"
+    )
+    story_max_entries: int = _setting(
+        1_000_000,
+        _positive,
+        "entries of the story table (stories, index, members); oldest go first",
+    )
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"
     )

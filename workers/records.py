@@ -114,6 +114,7 @@ class Enriched:
     dateline: str | None = None
     credit: str | None = None
     entity_groups: list[EntityGroup] = field(default_factory=list)
+    story_id: str | None = None  # the event this article is about (workers/stories)
     kind: Literal["enriched"] = "enriched"
 
 
@@ -128,6 +129,7 @@ class DuplicateNotice:
     emitted_at: str
     source: str | None = None
     headline: str | None = None
+    story_id: str | None = None  # its canonical's story
     kind: Literal["duplicate"] = "duplicate"
 
 

@@ -12,12 +12,13 @@ ROOT = Path(__file__).resolve().parents[2] / "workers"
 ALLOWED = {
     "core": {"core"},
     "pipeline": {"core", "pipeline"},
+    "stories": {"core", "pipeline", "stories"},
     "ops": {"core", "pipeline", "ops"},
-    "stream": {"core", "pipeline", "ops", "stream"},
-    "evaluation": {"core", "pipeline", "evaluation"},
+    "stream": {"core", "pipeline", "stories", "ops", "stream"},
+    "evaluation": {"core", "pipeline", "stories", "evaluation"},
     "training": {"core", "pipeline", "evaluation", "training"},
-    "bench": {"core", "pipeline", "ops", "stream", "evaluation", "bench"},
-    "commands": {"core", "pipeline", "ops", "stream", "bench", "commands"},
+    "bench": {"core", "pipeline", "stories", "ops", "stream", "evaluation", "bench"},
+    "commands": {"core", "pipeline", "stories", "ops", "stream", "bench", "commands"},
 }
 # The pure stages run without a broker, a framework or a metrics registry.
 PIPELINE_FORBIDDEN = {"faust", "mode", "aiokafka", "kafka", "prometheus_client"}

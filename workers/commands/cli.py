@@ -158,6 +158,7 @@ def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
     from workers.commands.process import process_lines
     from workers.pipeline.core import Pipeline, PipelineOptions
+    from workers.stories.stage import StoryStage
     from workers.stream.watchlist import WatchlistFile
 
     if args.alerts and settings.watchlist is None:
@@ -176,7 +177,13 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
                 "--input/--output/--alerts", exc.filename, exc.strerror or "cannot open"
             ) from None
         counts = process_lines(
-            src, dst, pipeline, str(args.input or "stdin"), watches=watches, alerts=alerts
+            src,
+            dst,
+            pipeline,
+            str(args.input or "stdin"),
+            StoryStage.from_settings(settings, pipeline.entities.linked_ids),
+            watches=watches,
+            alerts=alerts,
         )
     total = sum(counts[k] for k in ("enriched", "duplicate", "rejected"))
     kinds = ["enriched", "duplicate", "rejected"] + (["alert"] if args.alerts else [])

@@ -11,6 +11,7 @@ from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import MemoryIndex
 from workers.pipeline.watch import Watch, alerts_for
 from workers.records import Enriched, Origin, dumps
+from workers.stories.stage import StoryStage
 
 SAVE_EVERY = 1000  # lines between saves of the learned-boilerplate counts
 
@@ -20,13 +21,15 @@ def process_lines(
     out: BinaryIO,
     pipeline: Pipeline,
     source: str = "stdin",
+    stories: StoryStage | None = None,
     watches: Sequence[Watch] = (),
     alerts: BinaryIO | None = None,
 ) -> Counter[str]:
     """Write one outcome per non-blank input line, in order; return counts by kind.
 
-    The dedupe index and the learned boilerplate live for the whole run, so a later
-    copy of a story is caught and an outlet's recurring line is learned.
+    The dedupe index, the stories and the learned boilerplate live for the whole run, so
+    a later copy of a story is caught, articles about one event share a story (`stories`,
+    by default from the default settings) and an outlet's recurring line is learned.
     Enriched stories that `watches` match give alerts, written to `alerts`.
     """
     opts = pipeline.opts.dedupe
@@ -35,12 +38,14 @@ def process_lines(
     # (a few KB a source), as the worker keeps them in its table.
     learned: dict[str, bytes] = {}
     counts: Counter[str] = Counter()
+    stories = stories or StoryStage(linked=pipeline.entities.linked_ids)
     for number, line in enumerate(lines, 1):
         line = line.rstrip(b"\r\n")
         if not line.strip():
             continue
         prepared = pipeline.prepare(line, None, Origin(source, 0, number, time.time()))
         decision = pipeline.decide(prepared, index.get, learned.get)
+        decision = stories.apply(prepared, decision, index.get, time.time())
         index.apply(decision.writes)
         if number % SAVE_EVERY == 0:
             learned.update(pipeline.learner.take_changed())

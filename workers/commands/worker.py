@@ -14,6 +14,7 @@ from workers.ops.memory import settle_collector
 from workers.ops.metrics import Metrics
 from workers.ops.web import Health, serve
 from workers.pipeline.core import Pipeline, PipelineOptions
+from workers.stories.stage import StoryStage
 from workers.stream.agents import Agents
 from workers.stream.app import create_app
 from workers.stream.broker import emitted_origins, ensure_topics
@@ -50,6 +51,7 @@ def run_worker(settings: Settings) -> int:
         buckets,
         metrics,
         lambda since: emitted_origins(settings, since),
+        StoryStage.from_settings(settings, pipeline.entities.linked_ids),
         stall_restart_seconds=settings.stall_restart_minutes * 60,
         watchlist=WatchlistFile(settings.watchlist) if settings.watchlist else None,
         health=health,

@@ -94,6 +94,17 @@ class Metrics:
             "Entries in this worker's dedupe index",
             registry=registry,
         )
+        self.story_entries = Gauge(
+            "newswire_story_entries",
+            "Entries in this worker's story table (stories, their index, their articles)",
+            registry=registry,
+        )
+        self.story_articles = Counter(
+            "newswire_story_articles",
+            "Outcomes given a story: an article opening one or joining one, a duplicate",
+            ["how"],
+            registry=registry,
+        )
 
     def _source(self, source: str | None) -> str:
         """The source label: the source, "-" for none, "other" past MAX_SOURCES."""

@@ -120,13 +120,21 @@ class EntityTagger:
             name = text[start:end]
             canonical = self.gazetteer.canonical(_unbracketed(name))
             link = None
-            # "Washington" the person is not the city.
-            if canonical is not None and canonical.type == kind:
+            # "Washington" the person is not the city; but "Russia" the actor ("Russia
+            # said"), which the models often tag an organisation, is the country. Its
+            # type stays the model's: retyped as a place, dev F1 fell (id 0.839 to
+            # 0.838, en 0.806 to 0.804).
+            if canonical is not None and (canonical.type == kind or _metonym(kind, canonical)):
                 link = {"id": canonical.id, "name": canonical.name}
             found.append(Entity(name, kind, start, end, link))
         found.extend(_outside(found, find_quantities(text)))
         found.sort(key=attrgetter("start"))
         return found[: opts.max_entities]
+
+
+def _metonym(kind: str, canonical: Canonical) -> bool:
+    """A place named as an organisation: a country or city standing for its government."""
+    return kind == ORGANIZATION and canonical.type == LOCATION
 
 
 def _unbracketed(name: str) -> str:

@@ -40,6 +40,7 @@ from workers.pipeline.watch import alerts_for
 from workers.records import (
     ORIGIN_HEADER,
     Alert,
+    DuplicateNotice,
     Enriched,
     Origin,
     Outcome,
@@ -47,6 +48,8 @@ from workers.records import (
     Rejection,
     dumps,
 )
+from workers.stories.assign import story_id
+from workers.stories.stage import StoryStage
 from workers.stream.app import Wiring
 from workers.stream.buckets import BucketStore
 from workers.stream.delivery import InFlight, Send
@@ -71,11 +74,11 @@ class Agents:
     """The agents and timers of one worker, and the state they share.
 
     `buckets` holds the index's LSH buckets, derived from the table
-    (workers/stream/buckets.py); enriched stories a watch of `watchlist` matches also go
-    to the alerts topic; `emitted_since(t)` returns the origins of outcomes emitted
-    since epoch time t; a partition stalled for `stall_restart_seconds` (0: never) stops
-    the worker; `health` is what /healthz and /readyz report, kept current by the lag
-    timer.
+    (workers/stream/buckets.py); `emitted_since(t)` returns the origins of outcomes
+    emitted since epoch time t; `stories` gives each outcome its story; enriched stories
+    a watch of `watchlist` matches also go to the alerts topic; a partition stalled for
+    `stall_restart_seconds` (0: never) stops the worker; `health` is what /healthz and
+    /readyz report, kept current by the lag timer.
     """
 
     def __init__(
@@ -85,16 +88,18 @@ class Agents:
         buckets: BucketStore,
         metrics: Metrics,
         emitted_since: Callable[[float], set[str]],
+        stories: StoryStage,
         stall_restart_seconds: float = 0.0,
         watchlist: WatchlistFile | None = None,
         health: Health | None = None,
     ) -> None:
         self.wiring = wiring
         self.pipeline = pipeline
+        self.stories = stories
         self.metrics = metrics
         self.emitted_since = emitted_since
         self.watchlist = watchlist
-        self.index = Index(wiring.index, buckets)
+        self.index = Index(wiring.index, buckets, wiring.stories)
         self.learned = Learned(wiring.learned)
         self.outputs = {
             "enriched": wiring.enriched,
@@ -148,6 +153,9 @@ class Agents:
         writes and metrics wait for their acknowledgement."""
         prepared = _prepared(event, self.pipeline)
         decision = self.pipeline.decide(prepared, self.index.lookup, self.learned.load)
+        started = time.perf_counter()
+        decision = self.stories.apply(prepared, decision, self.index.lookup, time.time())
+        self.metrics.observe_stage("stories", time.perf_counter() - started)
         self.index.pending.update(decision.writes)
         outcome: Outcome | None = decision.outcome
         origin = prepared.origin_ref
@@ -171,6 +179,8 @@ class Agents:
         def counted() -> None:
             if outcome is not None:
                 self.metrics.observe_outcome(outcome, time.time() - prepared.received)
+            if isinstance(outcome, Enriched | DuplicateNotice) and outcome.story_id:
+                self.metrics.story_articles.labels(_how(outcome)).inc()
             for name in watched:
                 self.metrics.alerts.labels(name).inc()
 
@@ -231,11 +241,20 @@ class Agents:
         """Expired index entries and buckets out; sources silent for 30 days forgotten."""
         self.last_sweep = time.monotonic()
         self.index.sweep(self.pipeline, self.metrics)
+        self.index.sweep_stories(self.stories.opts, self.metrics)
         self.learned.sweep()
 
     async def reread_watchlist(self) -> None:
         assert self.watchlist is not None
         self.watchlist.refresh()
+
+
+def _how(outcome: Enriched | DuplicateNotice) -> str:
+    """How an outcome came into its story: a duplicate, or an article that opened it (the
+    story's id is derived from its first article's) or joined it."""
+    if isinstance(outcome, DuplicateNotice):
+        return "duplicate"
+    return "opened" if outcome.story_id == story_id(outcome.id) else "joined"
 
 
 def _alert_origin(origin: str, alert: Alert) -> str:

@@ -20,6 +20,8 @@ from workers.stream.consumer import Transport
 INDEX_TABLE = "dedupe-index"
 # Learned boilerplate: per source, its line counts (workers.pipeline.boilerplate).
 LEARNED_TABLE = "learned-boilerplate"
+# Stories: their summaries, the inverted index, the articles' stories (workers.stories).
+STORIES_TABLE = "stories"
 # RocksDB for the table and the bucket store: 10 bloom bits per key (Faust's
 # default of 3 lets about one lookup in six of an absent key read from disk), and
 # memory bounded per store to a 16 MiB block cache plus two 16 MiB write buffers.
@@ -100,6 +102,7 @@ class Wiring:
     alerts: Topic
     index: faust.Table
     learned: faust.Table
+    stories: faust.Table
 
 
 def create_app(settings: Settings) -> Wiring:
@@ -155,6 +158,10 @@ def create_app(settings: Settings) -> Wiring:
     # The index's changelog forgets entries past retention too, so recovery stays bounded.
     index = table(INDEX_TABLE, **{"cleanup.policy": "compact,delete", "retention.ms": retention_ms})
     learned = table(LEARNED_TABLE)
+    window_ms = int(settings.story_window_hours * 3600 * 1000)
+    stories = table(
+        STORIES_TABLE, **{"cleanup.policy": "compact,delete", "retention.ms": window_ms}
+    )
     return Wiring(
         app=app,
         raw=topic(topics.raw),
@@ -165,4 +172,5 @@ def create_app(settings: Settings) -> Wiring:
         alerts=topic(topics.alerts),
         index=index,
         learned=learned,
+        stories=stories,
     )

@@ -20,37 +20,48 @@ from faust import Table
 from workers.ops.memory import resident_bytes, trim_heap
 from workers.ops.metrics import Metrics
 from workers.pipeline.core import Pipeline
-from workers.pipeline.dedupe import BAND_PREFIX, Deduper, entry_time, expired
+from workers.pipeline.dedupe import BAND_PREFIX, DedupeOptions, Deduper, entry_time, expired
+from workers.stories import assign
+from workers.stories.assign import StoryOptions
 from workers.stream.buckets import TOKEN_KEY, BucketStore, new_token, stories_oldest_first
 
 log = logging.getLogger(__name__)
 
 # A source with no story for this long is dropped from the learned boilerplate.
 LEARNED_RETENTION_SECONDS = 30 * 86400.0
+STORY_PREFIXES = (assign.STORY, assign.FEATURE, assign.ARTICLE)
 
 
 class Index:
-    """The dedupe index as the decide agent sees it: the table, the bucket store, and the
-    writes of decisions whose outcomes are still in flight."""
+    """The decide step's state as the agent sees it: the dedupe table, the bucket store,
+    the story table (its keys by prefix), and the writes of decisions whose outcomes are
+    still in flight."""
 
-    def __init__(self, table: Table, buckets: BucketStore) -> None:
+    def __init__(self, table: Table, buckets: BucketStore, stories: Table) -> None:
         self.table = table
         self.buckets = buckets
+        self.stories = stories
         self.pending: dict[str, bytes] = {}
 
     def lookup(self, key: str) -> bytes | None:
-        """The index as the batch sees it: its own writes first, then buckets or table."""
+        """The state as the batch sees it: its own writes first, then the store of the key."""
         if key in self.pending:
             return self.pending[key]
         if key.startswith(BAND_PREFIX):
             return self.buckets.get(key)
+        if key.startswith(STORY_PREFIXES):
+            return self.stories.get(key.encode())
         return self.table.get(key.encode())
 
     def record(self, writes: dict[str, bytes]) -> None:
-        """Once a decision's outcome is acknowledged: write its entries, buckets first."""
+        """Once a decision's outcome is acknowledged: write its entries. Stories first: a
+        replay the index recognises has its story; then buckets, then the dedupe table."""
+        for key, value in writes.items():
+            if key.startswith(STORY_PREFIXES):
+                self.stories[key.encode()] = value
         self.buckets.apply({k: v for k, v in writes.items() if k.startswith(BAND_PREFIX)})
         for key, value in writes.items():
-            if not key.startswith(BAND_PREFIX):
+            if not key.startswith((BAND_PREFIX, *STORY_PREFIXES)):
                 self.table[key.encode()] = value
             if self.pending.get(key) is value:  # no later decision has written it since
                 del self.pending[key]
@@ -74,6 +85,21 @@ class Index:
             await asyncio.sleep(0)  # heartbeats and metrics go on
         self.mark()
         log.info("dedupe index: buckets rebuilt in %.1f s", time.monotonic() - started)
+
+    def sweep_stories(self, opts: StoryOptions, metrics: Metrics) -> None:
+        """Delete the story entries past the window, then the oldest beyond the bound."""
+
+        def entries() -> Iterator[tuple[bytes, float]]:
+            for key, value in self.stories.items():
+                yield key, assign.entry_time(key.decode(), value)
+
+        bound = DedupeOptions(retention_seconds=opts.window_seconds, max_entries=opts.max_entries)
+        doomed, _, left = expired(entries, time.time(), bound)
+        for key in doomed:
+            del self.stories[key]
+        metrics.story_entries.set(left)
+        if doomed:
+            log.info("stories: dropped %d of %d entries", len(doomed), len(doomed) + left)
 
     def sweep(self, pipeline: Pipeline, metrics: Metrics) -> None:
         """Delete expired and surplus entries (tombstones go to the changelog), then the

@@ -1,0 +1,63 @@
+"""The story stage: after the dedupe decision, every outcome gets its story.
+
+An enriched article joins (or opens) a story; a duplicate joins its canonical's story,
+its outlet counted as a source; a dead letter and a replay have none. The writes go
+with the decision's, so the worker applies them once the outcome is acknowledged, as
+it does the dedupe index's: a replay recognised downstream still records its story,
+and the `sa:` entry keeps it from counting twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from workers.config import Settings
+from workers.pipeline.core import Decision
+from workers.records import DuplicateNotice, Enriched, Prepared
+from workers.stories.assign import Lookup, Story, StoryIndex, StoryOptions
+from workers.stories.evidence import Evidence, evidence
+
+
+class StoryStage:
+    """`linked(text)`: the canonical ids of the gazetteer names in a text (the pipeline's
+    `EntityTagger.linked_ids`), evidence beside the tagged entities."""
+
+    def __init__(
+        self, opts: StoryOptions | None = None, linked: Callable[[str], set[str]] | None = None
+    ) -> None:
+        self.index = StoryIndex(opts)
+        self.opts = self.index.opts
+        self.linked = linked
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, linked: Callable[[str], set[str]] | None = None
+    ) -> StoryStage:
+        opts = StoryOptions(
+            window_seconds=settings.story_window_hours * 3600.0,
+            min_similarity=settings.story_min_similarity,
+            max_entries=settings.story_max_entries,
+        )
+        return cls(opts, linked)
+
+    def evidence(self, article: Enriched) -> Evidence:
+        ids = self.linked(f"{article.headline or ''}\n{article.body}") if self.linked else ()
+        return evidence(article, ids)
+
+    def apply(self, prepared: Prepared, decision: Decision, lookup: Lookup, now: float) -> Decision:
+        """The decision with its outcome's `story_id` set and the story's writes added."""
+        outcome, event = decision.outcome, prepared.event
+        if not isinstance(event, Enriched):
+            return decision
+        if isinstance(outcome, Enriched):
+            found = self.index.assign(lookup, outcome.id, self.evidence(outcome), now)
+        elif isinstance(outcome, DuplicateNotice):
+            ev = Evidence({}, event.language, event.source or "", event.headline or "")
+            found = self.index.join(lookup, outcome.id, outcome.duplicate_of, ev, now)
+            if found is None:  # the canonical's story has passed its window
+                return decision
+        else:
+            return decision
+        story: Story = found.story
+        return Decision(replace(outcome, story_id=story.id), decision.writes | found.writes)
