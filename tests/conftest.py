@@ -17,6 +17,8 @@ SCHEMA_BY_KIND = {
     "duplicate": "duplicate.schema.json",
     "rejected": "deadletter.schema.json",
     "alert": "alert.schema.json",
+    "story": "story.schema.json",
+    "breaking": "breaking.schema.json",
 }
 
 

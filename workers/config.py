@@ -189,6 +189,15 @@ class Settings:
     story_min_similarity: float = _setting(
         0.15, _fraction, "cosine similarity of evidence an article needs to join a story"
     )
+    story_update_seconds: float = _setting(
+        5.0, _float_non_negative, "a story's state goes to PREFIX.stories at most this often"
+    )
+    breaking_sources: int = _setting(
+        3, _positive, "a story is breaking news once this many sources report it within ..."
+    )
+    breaking_minutes: float = _setting(
+        60.0, _float_positive, "... this many minutes: one alert of kind breaking"
+    )
     story_max_entries: int = _setting(
         1_000_000,
         _positive,
@@ -306,6 +315,10 @@ class Topics:
     @property
     def alerts(self) -> str:
         return f"{self.prefix}.alerts"
+
+    @property
+    def stories(self) -> str:
+        return f"{self.prefix}.stories"
 
     @property
     def prepared(self) -> str:

@@ -174,6 +174,44 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class StoryEvent:
+    """A story's state (value on ``PREFIX.stories``, keyed by its id; compacted): sent when
+    it changes, at most once every few seconds a story, and once more when it closes."""
+
+    story_id: str
+    status: Literal["developing", "breaking", "closed"]
+    first_seen: str
+    last_updated: str
+    articles: int
+    articles_last_hour: int
+    source_count: int
+    sources: list[str]  # the first few
+    languages: dict[str, int]
+    headline: str
+    top_entities: list[dict[str, Any]]  # {"id", "name", "articles"}, most named first
+    emitted_at: str
+    breaking_at: str | None = None
+    kind: Literal["story"] = "story"
+
+
+@dataclass(frozen=True)
+class BreakingAlert:
+    """A story reached its breaking threshold (value on ``PREFIX.alerts``, key: its id):
+    once a story."""
+
+    story_id: str
+    headline: str
+    reason: str
+    source_count: int
+    sources: list[str]
+    languages: list[str]
+    top_entities: list[dict[str, Any]]
+    first_seen: str
+    emitted_at: str
+    kind: Literal["breaking"] = "breaking"
+
+
+@dataclass(frozen=True)
 class Rejection:
     """Why a raw message was refused: ``code`` is the dead letter's ``error`` and a metric label."""
 
@@ -200,7 +238,7 @@ def dead_letter(
     )
 
 
-def _plain(event: Outcome | Alert) -> dict[str, Any]:
+def _plain(event: Outcome | Alert | StoryEvent | BreakingAlert) -> dict[str, Any]:
     """An event as JSON-ready data; absent optional fields are left out rather than null.
 
     Nested records are left to orjson, which serialises dataclasses natively (far
@@ -222,7 +260,7 @@ def _unlinked(record: Entity | EntityGroup) -> dict[str, Any]:
     return data
 
 
-def dumps(event: Outcome | Alert) -> bytes:
+def dumps(event: Outcome | Alert | StoryEvent | BreakingAlert) -> bytes:
     """Serialise an outcome."""
     return orjson.dumps(_plain(event))
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import orjson
 from conftest import settings_of
 from kafka import KafkaConsumer
 
-from tests.unit.test_stories import SEOUL_EN, SEOUL_ID, UNRELATED
 from workers.stories.assign import STORY, story_id
+
+FIXTURES = orjson.loads((Path(__file__).parents[1] / "fixtures" / "stories.json").read_bytes())
+SEOUL_ID, SEOUL_EN = FIXTURES["event"]["id"], FIXTURES["event"]["en"]
+UNRELATED = FIXTURES["unrelated"]
 
 
 def article(story: dict, **fields: str) -> tuple[bytes, bytes]:
@@ -20,9 +24,8 @@ def article(story: dict, **fields: str) -> tuple[bytes, bytes]:
     return value["id"].encode(), orjson.dumps(value)
 
 
-def stored_story(env: dict[str, str], sid: str) -> dict:
-    """The latest summary of a story in the worker's changelogged story table."""
-    topic = f"{settings_of(env).app_id}-stories-changelog"
+def latest(env: dict[str, str], topic: str, key: bytes) -> dict:
+    """The latest value of `key` on `topic`."""
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=env["NEWSWIRE_KAFKA_BOOTSTRAP"],
@@ -30,15 +33,15 @@ def stored_story(env: dict[str, str], sid: str) -> dict:
         auto_offset_reset="earliest",
         consumer_timeout_ms=3000,
     )
-    latest = None
+    found = None
     try:
         for record in consumer:
-            if record.key == (STORY + sid).encode() and record.value is not None:
-                latest = orjson.loads(record.value)
+            if record.key == key and record.value is not None:
+                found = orjson.loads(record.value)
     finally:
         consumer.close()
-    assert latest is not None, f"no summary of {sid} on {topic}"
-    return latest
+    assert found is not None, f"no {key!r} on {topic}"
+    return found
 
 
 def test_a_storys_count_is_exact_across_a_kill_9(env, workers, send, outcomes, check_event):
@@ -68,7 +71,16 @@ def test_a_storys_count_is_exact_across_a_kill_9(env, workers, send, outcomes, c
     sid = story_id(SEOUL_EN["id"])
     event_ids = {e["id"] for e in events if e["story_id"] == sid}
     assert event_ids == {SEOUL_EN["id"], SEOUL_ID["id"], "reprint", "wire-followup", "id-copy"}
-    summary = stored_story(env, sid)
+    table = f"{settings_of(env).app_id}-stories-changelog"
+    summary = latest(env, table, (STORY + sid).encode())
     assert summary["articles"] == 5  # each once, whatever was replayed
     assert summary["source_count"] == 5
     assert set(summary["languages"]) >= {"en"} and len(summary["languages"]) == 2
+    # What the world sees: the story's latest state (held back at most a few seconds),
+    # breaking news (three sources within the hour: default settings), and one alert.
+    state = latest(env, settings_of(env).topics.stories, sid.encode())
+    check_event(state)
+    assert (state["articles"], state["source_count"], state["status"]) == (5, 5, "breaking")
+    alert = latest(env, settings_of(env).topics.alerts, sid.encode())
+    check_event(alert)
+    assert alert["kind"] == "breaking"

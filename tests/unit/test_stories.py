@@ -1,21 +1,24 @@
 """Stories: one event across outlets and languages, through the real pipeline.
 
-The event stories and the unrelated ones of the same days are the team's own writing
-(the shape of the seed: an Indonesian outlet rewriting a wire report about Seoul
-summoning Russia's ambassador over a Russia-North Korea pact), not copies."""
+The event stories and the unrelated ones of the same days (tests/fixtures/stories.json)
+are the team's own writing (the shape of the seed: an Indonesian outlet rewriting a
+wire report about Seoul summoning Russia's ambassador over a Russia-North Korea pact),
+not copies."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import orjson
 import pytest
 
-from tests.conftest import assert_valid_event
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
 from workers.records import DuplicateNotice, Enriched, Origin, dumps
 from workers.stories.assign import StoryIndex, StoryOptions, cosine, story_id
+from workers.stories.events import breaking_alert, story_event, top_entities
 from workers.stories.evidence import evidence, quantity_key
 from workers.stories.stage import StoryStage
 
@@ -23,95 +26,9 @@ PIPELINE = Pipeline(PipelineOptions())
 LINKED = PIPELINE.entities.linked_ids
 T0 = 1_718_900_000.0  # June 2024
 
-SEOUL_ID = {
-    "id": "tempo-seoul-dubes",
-    "source": "tempo.co",
-    "headline": "Seoul Panggil Duta Besar Rusia soal Pakta dengan Korea Utara",
-    "body": (
-        "Kementerian Luar Negeri Korea Selatan memanggil Duta Besar Rusia Georgy "
-        "Zinoviev pada Jumat, 21 Juni 2024, untuk memprotes perjanjian kerja sama militer "
-        "antara Rusia dan Korea Utara yang diteken di Pyongyang pekan ini.\n"
-        "Wakil Menteri Luar Negeri Kim Hong-kyun menyampaikan kepada Zinoviev bahwa "
-        "dukungan militer Moskow kepada Pyongyang mengancam keamanan Seoul.\n"
-        "Menteri Luar Negeri Cho Tae-yul dan Menteri Luar Negeri Amerika Serikat Antony "
-        "Blinken menyebut pakta itu ancaman bagi perdamaian kawasan dan pelanggaran "
-        "resolusi Dewan Keamanan PBB.\n"
-        "Saham produsen amunisi Poongsan naik 3,42 persen pada penutupan perdagangan."
-    ),
-}
-SEOUL_EN = {
-    "id": "wire-seoul-envoy",
-    "source": "wire.example",
-    "headline": "South Korea summons Russian ambassador over pact with North Korea",
-    "body": (
-        "SEOUL, June 21 (Wire) - South Korea's foreign ministry summoned Russian "
-        "ambassador Georgy Zinoviev on Friday, 21 June 2024, to protest against the "
-        "military pact Russia and North Korea signed in Pyongyang this week.\n"
-        "First Vice Foreign Minister Kim Hong-kyun told Zinoviev that Moscow's military "
-        "support for Pyongyang threatened South Korea's security.\n"
-        "Foreign Minister Cho Tae-yul and U.S. Secretary of State Antony Blinken called "
-        "the pact a threat to regional peace and a breach of UN Security Council "
-        "resolutions.\n"
-        "Shares of ammunition maker Poongsan rose 3.42 percent at the close."
-    ),
-}
-UNRELATED = [
-    {
-        "id": "kyiv-drones",
-        "source": "wire.example",
-        "headline": "Russia launches drone attack on Kyiv overnight",
-        "body": (
-            "KYIV, June 20 (Wire) - Russia launched dozens of drones at Kyiv overnight, "
-            "Ukraine's air force said on Thursday, damaging power lines in two districts.\n"
-            "Mayor Vitali Klitschko said three people were hurt by falling debris.\n"
-            "Ukraine asked its allies for more air defence systems."
-        ),
-    },
-    {
-        "id": "samsung-union",
-        "source": "kontan.co.id",
-        "headline": "Serikat Pekerja Samsung Electronics Umumkan Mogok Kerja",
-        "body": (
-            "Serikat pekerja Samsung Electronics di Korea Selatan mengumumkan mogok kerja "
-            "pertama dalam sejarah perusahaan itu pada Kamis, 20 Juni 2024.\n"
-            "Serikat menuntut kenaikan upah dan tambahan cuti bagi sekitar 28.000 anggota.\n"
-            "Saham Samsung Electronics turun 0,5 persen di bursa Seoul."
-        ),
-    },
-    {
-        "id": "boj-yen",
-        "source": "wire.example",
-        "headline": "Bank of Japan keeps rates steady as yen slides",
-        "body": (
-            "TOKYO, June 21 (Wire) - The Bank of Japan kept interest rates unchanged on "
-            "Friday, and Governor Kazuo Ueda said it would cut its bond buying from July.\n"
-            "The yen weakened past 159 per dollar after the decision.\n"
-            "Japan's finance minister Shunichi Suzuki said he was watching currency moves."
-        ),
-    },
-    {
-        "id": "kospi-close",
-        "source": "bisnis.com",
-        "headline": "Indeks KOSPI Ditutup Melemah Tertekan Saham Teknologi",
-        "body": (
-            "Indeks KOSPI di bursa Seoul ditutup melemah 0,83 persen pada Jumat, 21 Juni "
-            "2024, tertekan penurunan saham teknologi.\n"
-            "Investor asing mencatat penjualan bersih di pasar saham Korea Selatan.\n"
-            "Won Korea melemah terhadap dolar Amerika Serikat."
-        ),
-    },
-    {
-        "id": "putin-vietnam",
-        "source": "wire.example",
-        "headline": "Putin arrives in Vietnam after North Korea visit",
-        "body": (
-            "HANOI, June 20 (Wire) - Russian President Vladimir Putin arrived in Hanoi on "
-            "Thursday for talks with Vietnamese leaders on trade and energy.\n"
-            "Vietnam's President To Lam welcomed Putin at the presidential palace.\n"
-            "The two countries signed agreements on education and nuclear research."
-        ),
-    },
-]
+FIXTURES = orjson.loads((Path(__file__).parents[1] / "fixtures" / "stories.json").read_bytes())
+SEOUL_ID, SEOUL_EN = FIXTURES["event"]["id"], FIXTURES["event"]["en"]
+UNRELATED = FIXTURES["unrelated"]
 
 
 def run(stories: list[dict], stage: StoryStage | None = None) -> dict[str, str | None]:
@@ -123,7 +40,7 @@ def run(stories: list[dict], stage: StoryStage | None = None) -> dict[str, str |
     for n, story in enumerate(stories):
         prepared = PIPELINE.prepare(orjson.dumps(story), None, Origin("t", 0, n, T0 + n))
         decision = PIPELINE.decide(prepared, index.get)
-        decision = stage.apply(prepared, decision, index.get, T0 + n * 600)
+        decision = stage.apply(prepared, decision, index.get, T0 + n * 600).decision
         index.apply(decision.writes)
         assert isinstance(decision.outcome, Enriched | DuplicateNotice), decision.outcome
         found[decision.outcome.id] = decision.outcome.story_id
@@ -205,13 +122,56 @@ def test_cosine():
     assert cosine({"a": 1.0}, {"b": 1.0}) == 0.0
 
 
-def test_outcomes_with_stories_match_their_schemas():
+def test_outcomes_with_stories_match_their_schemas(check_event):
     copy = {**SEOUL_EN, "id": "copy-of-wire"}
     index, stage = MemoryIndex(1000), StoryStage(linked=LINKED)
     for n, story in enumerate([SEOUL_EN, copy]):
         prepared = PIPELINE.prepare(orjson.dumps(story), None, Origin("t", 0, n, T0))
-        decision = stage.apply(prepared, PIPELINE.decide(prepared, index.get), index.get, T0)
+        decision = stage.apply(
+            prepared, PIPELINE.decide(prepared, index.get), index.get, T0
+        ).decision
         index.apply(decision.writes)
         outcome = decision.outcome
-        assert_valid_event(json.loads(dumps(outcome)))
+        check_event(json.loads(dumps(outcome)))
         assert outcome.story_id == story_id(SEOUL_EN["id"])
+
+
+def test_a_story_breaks_once_when_enough_sources_report_it_in_time(check_event):
+    """Three outlets within the hour: one breaking alert, the story's state says so."""
+    index = MemoryIndex(1000)
+    opts = StoryOptions(breaking_sources=3, breaking_minutes=60)
+    stories = StoryIndex(opts)
+    prepared = PIPELINE.prepare(orjson.dumps(SEOUL_EN), None, Origin("t", 0, 0, T0))
+    ev = evidence(prepared.event)
+    broke = []
+    arrivals = [("a", 0), ("b", 100 * 60), ("c", 130 * 60), ("d", 140 * 60), ("e", 150 * 60)]
+    for n, (source, minute) in enumerate(arrivals):  # b is 100 min after a: too late
+        found = stories.assign(index.get, f"x{n}", replace(ev, source=source), T0 + minute)
+        index.apply(found.writes)
+        broke.append(found.breaking)
+        if found.breaking:
+            alert = breaking_alert(found.story, T0 + minute, opts)
+    assert broke == [False, False, False, True, False]  # b, c, d within the hour
+    story = found.story
+    state = story_event(story, T0 + 150 * 60, opts)
+    assert (state.status, state.articles, state.source_count) == ("breaking", 5, 5)
+    assert state.articles_last_hour == 4
+    check_event(json.loads(dumps(state)))
+    assert alert.reason == "3 sources within 60 minutes"
+    check_event(json.loads(dumps(alert)))
+    closed = story_event(story, T0 + 80 * 3600, opts, closed=True)
+    assert closed.status == "closed"
+    check_event(json.loads(dumps(closed)))
+
+
+def test_a_storys_top_entities_are_those_most_of_its_articles_name():
+    found = run([SEOUL_EN, SEOUL_ID])
+    index = MemoryIndex(1000)
+    stage = StoryStage(linked=LINKED)
+    for n, story in enumerate([SEOUL_EN, SEOUL_ID]):
+        prepared = PIPELINE.prepare(orjson.dumps(story), None, Origin("t", 0, n, T0))
+        storied = stage.apply(prepared, PIPELINE.decide(prepared, index.get), index.get, T0)
+        index.apply(storied.decision.writes)
+    top = {e["id"]: e["articles"] for e in top_entities(storied.story)}
+    assert top.get("Q37470") == 2  # the UN Security Council, named in both languages
+    assert storied.story.id == found[SEOUL_EN["id"]]

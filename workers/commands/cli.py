@@ -74,7 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--alerts",
         type=Path,
         metavar="FILE",
-        help="write the alerts of the watchlist in NEWSWIRE_WATCHLIST to FILE, as JSON lines",
+        help="write the alerts of the watchlist in NEWSWIRE_WATCHLIST, and breaking-news "
+        "alerts, to FILE, as JSON lines",
+    )
+    process.add_argument(
+        "--stories",
+        type=Path,
+        metavar="FILE",
+        help="write the last state of each story (as on PREFIX.stories) to FILE at the end",
     )
 
     tail = sub.add_parser(
@@ -172,9 +179,10 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
             src = stack.enter_context(args.input.open("rb")) if args.input else sys.stdin.buffer
             dst = stack.enter_context(args.output.open("wb")) if args.output else sys.stdout.buffer
             alerts = stack.enter_context(args.alerts.open("wb")) if args.alerts else None
+            states = stack.enter_context(args.stories.open("wb")) if args.stories else None
         except OSError as exc:
             raise ConfigError(
-                "--input/--output/--alerts", exc.filename, exc.strerror or "cannot open"
+                "--input/--output/--alerts/--stories", exc.filename, exc.strerror or "cannot open"
             ) from None
         counts = process_lines(
             src,
@@ -184,11 +192,12 @@ def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
             StoryStage.from_settings(settings, pipeline.entities.linked_ids),
             watches=watches,
             alerts=alerts,
+            story_states=states,
         )
     total = sum(counts[k] for k in ("enriched", "duplicate", "rejected"))
-    kinds = ["enriched", "duplicate", "rejected"] + (["alert"] if args.alerts else [])
+    kinds = ["enriched", "duplicate", "rejected"] + (["alert", "breaking"] if args.alerts else [])
     summary = ", ".join(f"{counts[k]} {k}" for k in kinds)
-    log.info("processed %d stories: %s", total, summary)
+    log.info("processed %d articles: %s; %d stories", total, summary, counts["story"])
     return 0
 
 
@@ -196,7 +205,7 @@ def cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
     from workers.commands.tail import tail
 
     t = settings.topics
-    topics = args.topics or [t.enriched, t.duplicates, t.deadletter, t.alerts]
+    topics = args.topics or [t.enriched, t.duplicates, t.deadletter, t.alerts, t.stories]
     tail(settings, topics, sys.stdout, as_json=args.json, from_beginning=args.from_beginning)
     return 0
 

@@ -11,6 +11,8 @@ from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import MemoryIndex
 from workers.pipeline.watch import Watch, alerts_for
 from workers.records import Enriched, Origin, dumps
+from workers.stories.assign import Story
+from workers.stories.events import breaking_alert, story_event
 from workers.stories.stage import StoryStage
 
 SAVE_EVERY = 1000  # lines between saves of the learned-boilerplate counts
@@ -24,13 +26,16 @@ def process_lines(
     stories: StoryStage | None = None,
     watches: Sequence[Watch] = (),
     alerts: BinaryIO | None = None,
+    story_states: BinaryIO | None = None,
 ) -> Counter[str]:
     """Write one outcome per non-blank input line, in order; return counts by kind.
 
     The dedupe index, the stories and the learned boilerplate live for the whole run, so
     a later copy of a story is caught, articles about one event share a story (`stories`,
     by default from the default settings) and an outlet's recurring line is learned.
-    Enriched stories that `watches` match give alerts, written to `alerts`.
+    Enriched stories that `watches` match give alerts, written to `alerts`, as are the
+    breaking-news alerts of stories; the last state of each story goes to `story_states`
+    at the end (each as `PREFIX.stories` would hold it).
     """
     opts = pipeline.opts.dedupe
     index = MemoryIndex(opts.max_entries * (1 + opts.near.bands))  # a story and its buckets
@@ -39,14 +44,21 @@ def process_lines(
     learned: dict[str, bytes] = {}
     counts: Counter[str] = Counter()
     stories = stories or StoryStage(linked=pipeline.entities.linked_ids)
+    latest: dict[str, Story] = {}  # each story's last state
     for number, line in enumerate(lines, 1):
         line = line.rstrip(b"\r\n")
         if not line.strip():
             continue
         prepared = pipeline.prepare(line, None, Origin(source, 0, number, time.time()))
         decision = pipeline.decide(prepared, index.get, learned.get)
-        decision = stories.apply(prepared, decision, index.get, time.time())
+        storied = stories.apply(prepared, decision, index.get, time.time())
+        decision = storied.decision
         index.apply(decision.writes)
+        if storied.story is not None:
+            latest[storied.story.id] = storied.story
+        if alerts is not None and storied.breaking and storied.story is not None:
+            alerts.write(dumps(breaking_alert(storied.story, time.time(), stories.opts)) + b"\n")
+            counts["breaking"] += 1
         if number % SAVE_EVERY == 0:
             learned.update(pipeline.learner.take_changed())
         if decision.outcome is not None:  # a replay needs a repeated origin: never offline
@@ -56,4 +68,8 @@ def process_lines(
             for alert in alerts_for(decision.outcome, watches, time.time()):
                 alerts.write(dumps(alert) + b"\n")
                 counts["alert"] += 1
+    if story_states is not None:
+        for story in latest.values():
+            story_states.write(dumps(story_event(story, time.time(), stories.opts)) + b"\n")
+    counts["story"] = len(latest)
     return counts

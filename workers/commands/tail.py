@@ -34,11 +34,25 @@ def format_event(value: bytes) -> str:
             f"+ enriched  {event['id']}  [{event['language']}] {_cut(text)}\n"
             f"    entities: {names or '-'}{f' (+{more})' if more > 0 else ''}"
             f"  | removed: {len(event['removed'])}  | cluster {event['cluster_id']}"
+            f"{_story(event)}"
         )
     if kind == "duplicate":
         return (
             f"= duplicate {event['id']}  of {event['duplicate_of']}"
-            f"  ({event['match']}, similarity {event['similarity']:.2f})"
+            f"  ({event['match']}, similarity {event['similarity']:.2f}){_story(event)}"
+        )
+    if kind == "story":
+        sources = ", ".join(event["sources"][:3]) + (", ..." if event["source_count"] > 3 else "")
+        return (
+            f"* story     {event['story_id']}  {event['status']}: {event['articles']} articles, "
+            f"{event['source_count']} sources ({sources}), {event['articles_last_hour']} "
+            f"in the last hour, {'/'.join(sorted(event['languages']))}\n"
+            f"    {_cut(event['headline'])}"
+        )
+    if kind == "breaking":
+        return (
+            f"! BREAKING  {event['story_id']}  {event['reason']}: {_cut(event['headline'])}\n"
+            f"    sources: {', '.join(event['sources'])}  | {', '.join(event['languages'])}"
         )
     if kind == "rejected":
         return (
@@ -51,6 +65,10 @@ def format_event(value: bytes) -> str:
             f"    {_cut(event.get('headline') or (event['snippets'] or [''])[0])}"
         )
     return f"? {_cut(value.decode('utf-8', 'replace'))}"
+
+
+def _story(event: dict) -> str:
+    return f"  | story {event['story_id']}" if event.get("story_id") else ""
 
 
 def _cut(text: str) -> str:

@@ -99,6 +99,11 @@ class Metrics:
             "Entries in this worker's story table (stories, their index, their articles)",
             registry=registry,
         )
+        self.breaking_alerts = Counter(
+            "newswire_breaking_alerts",
+            "Stories that reached the breaking threshold (one alert each)",
+            registry=registry,
+        )
         self.story_articles = Counter(
             "newswire_story_articles",
             "Outcomes given a story: an article opening one or joining one, a duplicate",

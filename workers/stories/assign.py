@@ -48,7 +48,13 @@ class StoryOptions:
     stories_per_feature: int = 16  # the inverted index's bound per feature
     features_kept: int = 48  # the strongest features of a story summary
     members_kept: int = 32  # latest article ids listed in a story
-    sources_listed: int = 10  # the first sources named in a story
+    sources_kept: int = 100  # distinct sources counted exactly (beyond: each new name counts)
+    entities_kept: int = 32  # canonical entities counted per story
+    recent_kept: int = 64  # latest arrivals (time, source): the last hour, breaking news
+    # Breaking: this many distinct sources within this many minutes (docs/STORIES.md).
+    breaking_sources: int = 3
+    breaking_minutes: float = 60.0
+    update_seconds: float = 5.0  # a story's state is sent at most this often
 
 
 @dataclass
@@ -59,12 +65,18 @@ class Story:
     first_seen: float
     last_seen: float
     articles: int = 0
-    sources: dict[str, int] = field(default_factory=dict)  # the first `sources_listed`
+    sources: dict[str, int] = field(default_factory=dict)  # articles of the first sources
     source_count: int = 0
     languages: dict[str, int] = field(default_factory=dict)
     headline: str = ""
     features: dict[str, float] = field(default_factory=dict)
     members: list[str] = field(default_factory=list)
+    entities: dict[str, list] = field(default_factory=dict)  # canonical id: [name, articles]
+    recent: list[list] = field(default_factory=list)  # [time, source] of the latest arrivals
+    breaking_at: float | None = None  # when it reached the breaking threshold (once)
+
+    def last_hour(self, now: float) -> int:
+        return sum(1 for t, _ in self.recent if now - t <= 3600)
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.__dict__)
@@ -76,11 +88,13 @@ class Story:
 
 @dataclass(frozen=True)
 class Assignment:
-    """The story an article is in, whether it opened it, and the writes."""
+    """The story an article is in, whether it opened it or made it breaking news, and the
+    writes."""
 
     story: Story
     opened: bool
     writes: Writes
+    breaking: bool = False
 
 
 class StoryIndex:
@@ -103,8 +117,9 @@ class StoryIndex:
                 best, score = story, similarity
         opened = best is None
         story = best or Story(story_id(article_id), now, now, headline=ev.headline)
+        was_breaking = story.breaking_at is not None
         writes = self._join(story, article_id, ev, now) | self._postings(lookup, story, ev, now)
-        return Assignment(story, opened, writes)
+        return Assignment(story, opened, writes, story.breaking_at is not None and not was_breaking)
 
     def join(
         self, lookup: Lookup, article_id: str, canonical_id: str, ev: Evidence, now: float
@@ -117,7 +132,9 @@ class StoryIndex:
         story = self._member(lookup, canonical_id)
         if story is None:
             return None
-        return Assignment(story, False, self._join(story, article_id, ev, now, features=False))
+        was_breaking = story.breaking_at is not None
+        writes = self._join(story, article_id, ev, now, features=False)
+        return Assignment(story, False, writes, story.breaking_at is not None and not was_breaking)
 
     def _member(self, lookup: Lookup, article_id: str) -> Story | None:
         found = lookup(ARTICLE + article_id)
@@ -157,12 +174,22 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, now)
         if ev.source and ev.source not in story.sources:
             story.source_count += 1
-            if len(story.sources) < opts.sources_listed:
+            if len(story.sources) < opts.sources_kept:
                 story.sources[ev.source] = 0
         if ev.source in story.sources:
             story.sources[ev.source] += 1
         story.languages[ev.language] = story.languages.get(ev.language, 0) + 1
         story.members = [*story.members, article_id][-opts.members_kept :]
+        story.recent = [*story.recent, [now, ev.source]][-opts.recent_kept :]
+        for qid, name in ev.entities.items():
+            story.entities[qid] = [name, story.entities.get(qid, [name, 0])[1] + 1]
+        if len(story.entities) > opts.entities_kept:
+            kept = heapq.nlargest(
+                opts.entities_kept, story.entities.items(), key=lambda kv: kv[1][1]
+            )
+            story.entities = dict(kept)
+        if story.breaking_at is None and self._breaking(story, now):
+            story.breaking_at = now
         writes: Writes = {ARTICLE + article_id: orjson.dumps([story.id, now])}
         if features:
             summed = dict(story.features)
@@ -172,6 +199,13 @@ class StoryIndex:
             story.features = {k: round(w, 4) for k, w in strongest}
         writes[STORY + story.id] = story.to_bytes()
         return writes
+
+    def _breaking(self, story: Story, now: float) -> bool:
+        """Whether the story reached the breaking threshold: enough distinct sources among
+        its arrivals of the last `breaking_minutes`."""
+        since = now - self.opts.breaking_minutes * 60
+        sources = {source for t, source in story.recent if t >= since and source}
+        return len(sources) >= self.opts.breaking_sources
 
     def _postings(self, lookup: Lookup, story: Story, ev: Evidence, now: float) -> Writes:
         """The inverted index's entries for the article's features, naming its story."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workers.pipeline.normalize import fold, fold_chars
 from workers.records import Enriched
@@ -82,6 +82,7 @@ class Evidence:
     language: str
     source: str
     headline: str
+    entities: dict[str, str] = field(default_factory=dict)  # canonical id: name
 
 
 def evidence(article: Enriched, linked: Iterable[str] = ()) -> Evidence:
@@ -109,7 +110,8 @@ def evidence(article: Enriched, linked: Iterable[str] = ()) -> Evidence:
         features.setdefault(term, TERM_WEIGHT)
     for term in body_terms(article.body, article.language):
         features.setdefault(term, BODY_TERM_WEIGHT)
-    return Evidence(features, article.language, article.source or "", article.headline or "")
+    named = {g.canonical["id"]: g.canonical["name"] for g in groups if g.canonical}
+    return Evidence(features, article.language, article.source or "", article.headline or "", named)
 
 
 def entity_key(key: str, kind: str, name: str, language: str) -> str | None:

@@ -10,7 +10,7 @@ and the `sa:` entry keeps it from counting twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from workers.config import Settings
 from workers.pipeline.core import Decision
@@ -38,6 +38,9 @@ class StoryStage:
             window_seconds=settings.story_window_hours * 3600.0,
             min_similarity=settings.story_min_similarity,
             max_entries=settings.story_max_entries,
+            breaking_sources=settings.breaking_sources,
+            breaking_minutes=settings.breaking_minutes,
+            update_seconds=settings.story_update_seconds,
         )
         return cls(opts, linked)
 
@@ -45,19 +48,31 @@ class StoryStage:
         ids = self.linked(f"{article.headline or ''}\n{article.body}") if self.linked else ()
         return evidence(article, ids)
 
-    def apply(self, prepared: Prepared, decision: Decision, lookup: Lookup, now: float) -> Decision:
+    def apply(self, prepared: Prepared, decision: Decision, lookup: Lookup, now: float) -> Storied:
         """The decision with its outcome's `story_id` set and the story's writes added."""
         outcome, event = decision.outcome, prepared.event
         if not isinstance(event, Enriched):
-            return decision
+            return Storied(decision)
         if isinstance(outcome, Enriched):
             found = self.index.assign(lookup, outcome.id, self.evidence(outcome), now)
         elif isinstance(outcome, DuplicateNotice):
             ev = Evidence({}, event.language, event.source or "", event.headline or "")
             found = self.index.join(lookup, outcome.id, outcome.duplicate_of, ev, now)
             if found is None:  # the canonical's story has passed its window
-                return decision
+                return Storied(decision)
         else:
-            return decision
-        story: Story = found.story
-        return Decision(replace(outcome, story_id=story.id), decision.writes | found.writes)
+            return Storied(decision)
+        storied = Decision(
+            replace(outcome, story_id=found.story.id), decision.writes | found.writes
+        )
+        return Storied(storied, found.story if found.writes else None, found.breaking)
+
+
+@dataclass(frozen=True)
+class Storied:
+    """A decision with its story: `story`, when this decision changed it (None for a
+    replay or no story), and whether it just became breaking news."""
+
+    decision: Decision
+    story: Story | None = None
+    breaking: bool = False

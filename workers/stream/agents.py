@@ -48,11 +48,12 @@ from workers.records import (
     Rejection,
     dumps,
 )
-from workers.stories.assign import story_id
-from workers.stories.stage import StoryStage
+from workers.stories.assign import Story, story_id
+from workers.stories.events import breaking_alert, story_event
+from workers.stories.stage import Storied, StoryStage
 from workers.stream.app import Wiring
 from workers.stream.buckets import BucketStore
-from workers.stream.delivery import InFlight, Send
+from workers.stream.delivery import InFlight, Send, deliver
 from workers.stream.lag import LAG_SECONDS, LagTimer
 from workers.stream.tables import Index, Learned
 from workers.stream.watchlist import WatchlistFile
@@ -68,6 +69,7 @@ LEARNED_SAVE_SECONDS = 10.0
 # prepared: clocks of the producing and deciding process may differ a little.
 REPLAY_SCAN_MARGIN_SECONDS = 10.0
 WATCHLIST_CHECK_SECONDS = 5.0  # how often the watchlist file is checked for changes
+STORY_SEND_SECONDS = 1.0  # how often held-back story states are looked at
 
 
 class Agents:
@@ -99,7 +101,7 @@ class Agents:
         self.metrics = metrics
         self.emitted_since = emitted_since
         self.watchlist = watchlist
-        self.index = Index(wiring.index, buckets, wiring.stories)
+        self.index = Index(wiring.index, buckets, wiring.story_table)
         self.learned = Learned(wiring.learned)
         self.outputs = {
             "enriched": wiring.enriched,
@@ -113,6 +115,10 @@ class Agents:
         self.taking_over = True
         # Origins answered since the first record of this assignment was prepared.
         self.emitted: set[str] = set()
+        # Stories whose state went out in the last `update_seconds` (monotonic time), and
+        # those changed since, held back until it passes.
+        self.story_sent: dict[str, float] = {}
+        self.waiting_stories: dict[str, Story] = {}
 
     def register(self) -> None:
         """Attach the agents and timers to the app."""
@@ -121,6 +127,7 @@ class Agents:
         app.agent(self.wiring.raw, name="prepare")(self.prepare)
         app.agent(self.wiring.prepared, name="decide")(self.decide)
         app.timer(interval=LAG_SECONDS)(self.lag.tick)
+        app.timer(interval=STORY_SEND_SECONDS)(self.send_stories)
         if self.watchlist is not None:
             app.timer(interval=WATCHLIST_CHECK_SECONDS)(self.reread_watchlist)
 
@@ -146,7 +153,7 @@ class Agents:
                 await self.answer(event, batch)
                 if time.monotonic() - self.last_sweep > SWEEP_SECONDS:
                     await batch.flush()
-                    self.sweep()
+                    await self.sweep()
 
     async def answer(self, event: EventT, batch: InFlight) -> None:
         """Decide one prepared record; its outcome and alerts join the batch, and its index
@@ -154,8 +161,9 @@ class Agents:
         prepared = _prepared(event, self.pipeline)
         decision = self.pipeline.decide(prepared, self.index.lookup, self.learned.load)
         started = time.perf_counter()
-        decision = self.stories.apply(prepared, decision, self.index.lookup, time.time())
+        storied = self.stories.apply(prepared, decision, self.index.lookup, time.time())
         self.metrics.observe_stage("stories", time.perf_counter() - started)
+        decision = storied.decision
         self.index.pending.update(decision.writes)
         outcome: Outcome | None = decision.outcome
         origin = prepared.origin_ref
@@ -164,6 +172,7 @@ class Agents:
         if origin in self.emitted:
             outcome = None
         sends = [self.alert_send(alert, origin) for alert in alerts]
+        sends += self.story_sends(storied, origin)
         if outcome is None:
             self.metrics.replays.inc()
             log.debug("replay of %s recognised; not emitted again", origin)
@@ -185,6 +194,44 @@ class Agents:
                 self.metrics.alerts.labels(name).inc()
 
         await batch.add(event, sends, written, counted)
+
+    def story_sends(self, storied: Storied, origin: str) -> list[Send]:
+        """The story's state, unless sent within the last `update_seconds` (then it waits
+        for `send_stories`); the breaking-news alert the first time it breaks."""
+        story, opts = storied.story, self.stories.opts
+        if story is None:
+            return []
+        sends = []
+        if storied.breaking and f"{origin}#breaking" not in self.emitted:
+            self.metrics.breaking_alerts.inc()
+            alert = breaking_alert(story, time.time(), opts)
+            headers = [(ORIGIN_HEADER, f"{origin}#breaking".encode())]
+            sends.append(Send(self.wiring.alerts, story.id.encode(), dumps(alert), headers))
+        last = self.story_sent.get(story.id)
+        if storied.breaking or last is None or time.monotonic() - last >= opts.update_seconds:
+            self.story_sent[story.id] = time.monotonic()
+            self.waiting_stories.pop(story.id, None)
+            sends.append(self.story_send(story))
+        else:
+            self.waiting_stories[story.id] = story
+        return sends
+
+    def story_send(self, story: Story, closed: bool = False) -> Send:
+        state = story_event(story, time.time(), self.stories.opts, closed)
+        return Send(self.wiring.stories, story.id.encode(), dumps(state))
+
+    async def send_stories(self) -> None:
+        """Every second: the states held back by `update_seconds` whose time has come."""
+        now, every = time.monotonic(), self.stories.opts.update_seconds
+        due = [s for sid, s in self.waiting_stories.items() if now - self.story_sent[sid] >= every]
+        if due:
+            await deliver([self.story_send(story) for story in due], self.metrics)
+        for story in due:
+            self.story_sent[story.id] = now
+            del self.waiting_stories[story.id]
+        for sid, sent in list(self.story_sent.items()):  # bounded: the last few seconds'
+            if now - sent >= every and sid not in self.waiting_stories:
+                del self.story_sent[sid]
 
     def alerts(self, outcome: Outcome | None, origin: str) -> list[Alert]:
         """The alerts of an enriched story not already emitted (by a run before a crash)."""
@@ -237,11 +284,14 @@ class Agents:
 
     # At each sweep, and on the timers.
 
-    def sweep(self) -> None:
-        """Expired index entries and buckets out; sources silent for 30 days forgotten."""
+    async def sweep(self) -> None:
+        """Expired index entries and buckets out, stories past their window closed, sources
+        silent for 30 days forgotten."""
         self.last_sweep = time.monotonic()
         self.index.sweep(self.pipeline, self.metrics)
-        self.index.sweep_stories(self.stories.opts, self.metrics)
+        closed = self.index.sweep_stories(self.stories.opts, self.metrics)
+        if closed:
+            await deliver([self.story_send(story, closed=True) for story in closed], self.metrics)
         self.learned.sweep()
 
     async def reread_watchlist(self) -> None:

@@ -100,9 +100,10 @@ class Wiring:
     duplicates: Topic
     deadletter: Topic
     alerts: Topic
+    stories: Topic
     index: faust.Table
     learned: faust.Table
-    stories: faust.Table
+    story_table: faust.Table
 
 
 def create_app(settings: Settings) -> Wiring:
@@ -159,7 +160,7 @@ def create_app(settings: Settings) -> Wiring:
     index = table(INDEX_TABLE, **{"cleanup.policy": "compact,delete", "retention.ms": retention_ms})
     learned = table(LEARNED_TABLE)
     window_ms = int(settings.story_window_hours * 3600 * 1000)
-    stories = table(
+    story_table = table(
         STORIES_TABLE, **{"cleanup.policy": "compact,delete", "retention.ms": window_ms}
     )
     return Wiring(
@@ -170,7 +171,8 @@ def create_app(settings: Settings) -> Wiring:
         duplicates=topic(topics.duplicates),
         deadletter=topic(topics.deadletter),
         alerts=topic(topics.alerts),
+        stories=topic(topics.stories),
         index=index,
         learned=learned,
-        stories=stories,
+        story_table=story_table,
     )

@@ -123,8 +123,10 @@ def ensure_topics(settings: Settings) -> list[str]:
     million-story soak). The tables' changelogs Faust creates in time.
     """
     t = settings.topics
-    public = (t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts)
+    public = (t.raw, t.enriched, t.duplicates, t.deadletter, t.alerts, t.stories)
     wanted = {name: settings.partitions for name in public} | {t.prepared: DECIDE_PARTITIONS}
+    # A story's state replaces its earlier ones: only the latest is kept.
+    configs = {t.stories: {"cleanup.policy": "compact"}}
     with talking_to(settings):
         client = KafkaAdminClient(
             **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS
@@ -137,6 +139,7 @@ def ensure_topics(settings: Settings) -> list[str]:
                     name: {
                         "num_partitions": wanted[name],
                         "replication_factor": settings.replication_factor,
+                        "configs": configs.get(name, {}),
                     }
                     for name in missing
                 }

@@ -86,8 +86,9 @@ class Index:
         self.mark()
         log.info("dedupe index: buckets rebuilt in %.1f s", time.monotonic() - started)
 
-    def sweep_stories(self, opts: StoryOptions, metrics: Metrics) -> None:
-        """Delete the story entries past the window, then the oldest beyond the bound."""
+    def sweep_stories(self, opts: StoryOptions, metrics: Metrics) -> list[assign.Story]:
+        """Delete the story entries past the window, then the oldest beyond the bound; the
+        stories deleted, now closed."""
 
         def entries() -> Iterator[tuple[bytes, float]]:
             for key, value in self.stories.items():
@@ -95,11 +96,18 @@ class Index:
 
         bound = DedupeOptions(retention_seconds=opts.window_seconds, max_entries=opts.max_entries)
         doomed, _, left = expired(entries, time.time(), bound)
+        closed = []
         for key in doomed:
+            if key.startswith(assign.STORY.encode()):
+                closed.append(assign.Story.from_bytes(self.stories[key]))
             del self.stories[key]
         metrics.story_entries.set(left)
         if doomed:
-            log.info("stories: dropped %d of %d entries", len(doomed), len(doomed) + left)
+            log.info(
+                "stories: %d closed; %d of %d entries dropped",
+                len(closed), len(doomed), len(doomed) + left,
+            )  # fmt: skip
+        return closed
 
     def sweep(self, pipeline: Pipeline, metrics: Metrics) -> None:
         """Delete expired and surplus entries (tombstones go to the changelog), then the

@@ -1,0 +1,51 @@
+"""What the world sees of a story: its state on `PREFIX.stories`, and one breaking-news
+alert on `PREFIX.alerts` when enough outlets report it within a short time."""
+
+from __future__ import annotations
+
+from workers.records import BreakingAlert, StoryEvent, utc_iso
+from workers.stories.assign import Story, StoryOptions
+
+SOURCES_SHOWN = 10
+ENTITIES_SHOWN = 10
+
+
+def story_event(story: Story, now: float, opts: StoryOptions, closed: bool = False) -> StoryEvent:
+    """The story's state now; `closed` once its window has passed."""
+    status = "closed" if closed else "breaking" if story.breaking_at is not None else "developing"
+    return StoryEvent(
+        story_id=story.id,
+        status=status,
+        first_seen=utc_iso(story.first_seen),
+        last_updated=utc_iso(story.last_seen),
+        articles=story.articles,
+        articles_last_hour=story.last_hour(now),
+        source_count=story.source_count,
+        sources=list(story.sources)[:SOURCES_SHOWN],
+        languages=dict(story.languages),
+        headline=story.headline,
+        top_entities=top_entities(story),
+        emitted_at=utc_iso(now),
+        breaking_at=utc_iso(story.breaking_at) if story.breaking_at is not None else None,
+    )
+
+
+def breaking_alert(story: Story, now: float, opts: StoryOptions) -> BreakingAlert:
+    recent = {s for t, s in story.recent if t >= now - opts.breaking_minutes * 60 and s}
+    reason = f"{len(recent)} sources within {opts.breaking_minutes:g} minutes"
+    return BreakingAlert(
+        story_id=story.id,
+        headline=story.headline,
+        reason=reason,
+        source_count=story.source_count,
+        sources=list(story.sources)[:SOURCES_SHOWN],
+        languages=sorted(story.languages),
+        top_entities=top_entities(story),
+        first_seen=utc_iso(story.first_seen),
+        emitted_at=utc_iso(now),
+    )
+
+
+def top_entities(story: Story) -> list[dict[str, object]]:
+    counted = sorted(story.entities.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    return [{"id": qid, "name": name, "articles": n} for qid, (name, n) in counted][:ENTITIES_SHOWN]
