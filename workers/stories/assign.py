@@ -45,6 +45,7 @@ class StoryOptions:
     min_similarity: float = 0.15
     max_entries: int = 1_000_000  # entries of the state (stories, postings, members)
     candidates: int = 8  # stories compared in full, those sharing the most evidence
+    features_indexed: int = 32  # an article's strongest features, found by and posted under
     stories_per_feature: int = 16  # the inverted index's bound per feature
     features_kept: int = 48  # the strongest features of a story summary
     members_kept: int = 32  # latest article ids listed in a story
@@ -109,7 +110,8 @@ class StoryIndex:
         if known is not None:
             return Assignment(known, False, {})
         best, score = None, self.opts.min_similarity
-        candidates, rarity = self._candidates(lookup, ev, now)
+        listed = {key: _listed(lookup(FEATURE + key)) for key in self._indexed(ev)}
+        candidates, rarity = self._candidates(lookup, listed, ev, now)
         weighted = {key: weight * rarity.get(key, 1.0) for key, weight in ev.features.items()}
         for story in candidates:
             similarity = cosine(weighted, story.features)
@@ -118,8 +120,13 @@ class StoryIndex:
         opened = best is None
         story = best or Story(story_id(article_id), now, now, headline=ev.headline)
         was_breaking = story.breaking_at is not None
-        writes = self._join(story, article_id, ev, now) | self._postings(lookup, story, ev, now)
+        writes = self._join(story, article_id, ev, now) | self._postings(listed, story, now)
         return Assignment(story, opened, writes, story.breaking_at is not None and not was_breaking)
+
+    def _indexed(self, ev: Evidence) -> list[str]:
+        """The article's strongest features: those it is found by and posted under (the
+        weaker ones still count in the similarity)."""
+        return heapq.nlargest(self.opts.features_indexed, ev.features, key=ev.features.__getitem__)
 
     def join(
         self, lookup: Lookup, article_id: str, canonical_id: str, ev: Evidence, now: float
@@ -144,19 +151,21 @@ class StoryIndex:
         return Story.from_bytes(stored) if stored is not None else None
 
     def _candidates(
-        self, lookup: Lookup, ev: Evidence, now: float
+        self, lookup: Lookup, listed: dict[str, list[tuple[str, float]]], ev: Evidence, now: float
     ) -> tuple[list[Story], dict[str, float]]:
-        """The open stories sharing the most evidence with the article, and how rare each
-        of its features is among the open stories: a feature many stories have (a
-        country, a common word) says less about which event than one few have."""
+        """The open stories sharing the most evidence with the article (`listed`: the
+        posting lists of its indexed features), and how rare each of those features is
+        among the open stories: a feature many stories have (a country, a common word)
+        says less about which event than one few have."""
         shared: dict[str, float] = {}
         rarity: dict[str, float] = {}
-        for key, weight in ev.features.items():
-            listed = [sid for sid, seen in _listed(lookup(FEATURE + key))
-                      if now - seen <= self.opts.window_seconds]  # fmt: skip
-            rarity[key] = 1.0 / (1.0 + math.log1p(len(listed)))
-            for sid in listed:
-                shared[sid] = shared.get(sid, 0.0) + weight * rarity[key]
+        since = now - self.opts.window_seconds
+        for key, postings in listed.items():
+            open_ = [sid for sid, seen in postings if seen >= since]
+            rarity[key] = 1.0 / (1.0 + math.log1p(len(open_)))
+            gain = ev.features[key] * rarity[key]
+            for sid in open_:
+                shared[sid] = shared.get(sid, 0.0) + gain
         best = heapq.nlargest(self.opts.candidates, shared.items(), key=lambda kv: kv[1])
         stories = []
         for sid, _ in best:
@@ -207,13 +216,16 @@ class StoryIndex:
         sources = {source for t, source in story.recent if t >= since and source}
         return len(sources) >= self.opts.breaking_sources
 
-    def _postings(self, lookup: Lookup, story: Story, ev: Evidence, now: float) -> Writes:
-        """The inverted index's entries for the article's features, naming its story."""
+    def _postings(
+        self, listed: dict[str, list[tuple[str, float]]], story: Story, now: float
+    ) -> Writes:
+        """The posting lists of the article's indexed features, its story first."""
         writes: Writes = {}
-        for key in ev.features:
-            listed = [(sid, t) for sid, t in _listed(lookup(FEATURE + key)) if sid != story.id]
-            listed = [(story.id, now), *listed][: self.opts.stories_per_feature]
-            writes[FEATURE + key] = orjson.dumps(listed)
+        for key, postings in listed.items():
+            kept = [(sid, t) for sid, t in postings if sid != story.id]
+            writes[FEATURE + key] = orjson.dumps(
+                [(story.id, now), *kept][: self.opts.stories_per_feature]
+            )
         return writes
 
 

@@ -48,6 +48,7 @@ STOP_TERMS = frozenset(
     """.split()
 )
 WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
+LONG_WORD = re.compile(rf"[^\W\d_][\w'-]{{{MIN_BODY_TERM_LETTERS - 1},}}", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MONTHS = {
     name: number
@@ -156,8 +157,7 @@ def headline_terms(headline: str, language: str) -> list[str]:
 
 def body_terms(body: str, language: str) -> list[str]:
     """The body's most repeated long content words, within its language."""
-    words = Counter(
-        w for w in WORD.findall(fold_chars(body))
-        if len(w) >= MIN_BODY_TERM_LETTERS and w not in STOP_TERMS
-    )  # fmt: skip
+    words = Counter(LONG_WORD.findall(fold_chars(body)))
+    for stop in STOP_TERMS & words.keys():
+        del words[stop]
     return [f"t:{language}:{w}" for w, _ in words.most_common(BODY_TERMS)]
