@@ -223,15 +223,15 @@ class Agents:
     async def send_stories(self) -> None:
         """Every second: the states held back by `update_seconds` whose time has come."""
         now, every = time.monotonic(), self.stories.opts.update_seconds
-        due = [s for sid, s in self.waiting_stories.items() if now - self.story_sent[sid] >= every]
-        if due:
-            await deliver([self.story_send(story) for story in due], self.metrics)
-        for story in due:
-            self.story_sent[story.id] = now
-            del self.waiting_stories[story.id]
         for sid, sent in list(self.story_sent.items()):  # bounded: the last few seconds'
             if now - sent >= every and sid not in self.waiting_stories:
                 del self.story_sent[sid]
+        due = [s for sid, s in self.waiting_stories.items() if now - self.story_sent[sid] >= every]
+        for story in due:  # taken before the send, which the agent does not wait for
+            self.story_sent[story.id] = now
+            del self.waiting_stories[story.id]
+        if due:
+            await deliver([self.story_send(story) for story in due], self.metrics)
 
     def alerts(self, outcome: Outcome | None, origin: str) -> list[Alert]:
         """The alerts of an enriched story not already emitted (by a run before a crash)."""
