@@ -17,7 +17,16 @@ import pytest
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
 from workers.records import DuplicateNotice, Enriched, Origin, dumps
-from workers.stories.assign import StoryIndex, StoryOptions, cosine, story_id
+from workers.stories.assign import (
+    FEATURE,
+    STORY,
+    Story,
+    StoryIndex,
+    StoryOptions,
+    cosine,
+    postings_of,
+    story_id,
+)
 from workers.stories.events import breaking_alert, story_event, top_entities
 from workers.stories.evidence import evidence, quantity_key
 from workers.stories.stage import StoryStage
@@ -175,3 +184,22 @@ def test_a_storys_top_entities_are_those_most_of_its_articles_name():
     top = {e["id"]: e["articles"] for e in top_entities(storied.story)}
     assert top.get("Q37470") == 2  # the UN Security Council, named in both languages
     assert storied.story.id == found[SEOUL_EN["id"]]
+
+
+def test_posting_lists_rebuilt_from_the_summaries_find_the_same_stories():
+    """The worker keeps posting lists in its local store, not the changelog: a new owner
+    rebuilds them from the story summaries, and an article still finds its story."""
+    opts = StoryOptions()
+    stories, live = StoryIndex(opts), MemoryIndex(10_000)
+    evs = {}
+    for n, story in enumerate([SEOUL_EN, *UNRELATED]):
+        prepared = PIPELINE.prepare(orjson.dumps(story), None, Origin("t", 0, n, T0))
+        evs[story["id"]] = StoryStage(linked=LINKED).evidence(prepared.event)
+        live.apply(stories.assign(live.get, story["id"], evs[story["id"]], T0 + n).writes)
+    kept = {k: v for k, v in live._data.items() if not k.startswith(FEATURE)}
+    summaries = [Story.from_bytes(v) for k, v in kept.items() if k.startswith(STORY)]
+    rebuilt = MemoryIndex(10_000)
+    rebuilt.apply(kept | postings_of(summaries, opts))
+    prepared = PIPELINE.prepare(orjson.dumps(SEOUL_ID), None, Origin("t", 0, 9, T0))
+    ev = StoryStage(linked=LINKED).evidence(prepared.event)
+    assert stories.assign(rebuilt.get, "id-late", ev, T0 + 60).story.id == story_id(SEOUL_EN["id"])

@@ -235,6 +235,22 @@ class StoryIndex:
         return writes
 
 
+def postings_of(stories: list[Story], opts: StoryOptions) -> Writes:
+    """The inverted index again from the stories' summaries (oldest first), each posted
+    under its strongest features as of its last article: the posting lists are a cache
+    of the summaries, kept where no changelog carries them (workers/stream/tables.py)."""
+    listed: dict[str, list[tuple[str, float]]] = {}
+    for story in sorted(stories, key=lambda s: s.last_seen):
+        strongest = heapq.nlargest(
+            opts.features_indexed, story.features, key=story.features.__getitem__
+        )
+        for key in strongest:
+            listed[key] = [(story.id, story.last_seen), *listed.get(key, [])][
+                : opts.stories_per_feature
+            ]
+    return {FEATURE + key: orjson.dumps(postings) for key, postings in listed.items()}
+
+
 def story_id(article_id: str) -> str:
     """A story's id, from the article that opened it: the same after any replay."""
     return "s" + hashlib.blake2b(article_id.encode(), digest_size=8).hexdigest()

@@ -269,7 +269,7 @@ class Agents:
         self.index.pending.clear()  # written, or left from an earlier assignment
         self.pipeline.learner.forget()  # the table may hold another worker's counts
         self.emitted = await self.scan(first)
-        await self.index.reconcile(self.pipeline.deduper)
+        await self.index.reconcile(self.pipeline.deduper, self.stories.opts)
 
     async def scan(self, first: float | None) -> set[str]:
         """Origins already answered since the first message of this assignment was prepared."""

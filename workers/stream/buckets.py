@@ -99,6 +99,17 @@ class BucketStore:
                 deleted += self._delete(doomed)
         return deleted + self._delete(doomed), kept
 
+    def sweep_keys(self, prefix: str, doomed: Callable[[bytes], bool]) -> int:
+        """Delete the entries under `prefix` whose value `doomed` says are; how many."""
+        deleted, found = 0, []
+        items = list(self._db.items()) if isinstance(self._db, dict) else self._db.items()
+        for key, value in items:
+            if key.startswith(prefix.encode()) and doomed(value):
+                found.append(key)
+                if len(found) >= SWEEP_CHUNK:
+                    deleted += self._delete(found)
+        return deleted + self._delete(found)
+
     def _delete(self, keys: list[bytes]) -> int:
         for key in keys:
             del self._db[key]

@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 
 # A source with no story for this long is dropped from the learned boilerplate.
 LEARNED_RETENTION_SECONDS = 30 * 86400.0
-STORY_PREFIXES = (assign.STORY, assign.FEATURE, assign.ARTICLE)
+# The story table holds the summaries and the articles' stories; the posting lists
+# (`sx:`), derivable from the summaries, live beside the buckets in the local store, so
+# that an article's dozen of them are not a dozen changelog messages.
+STORY_PREFIXES = (assign.STORY, assign.ARTICLE)
+LOCAL_PREFIXES = (BAND_PREFIX, assign.FEATURE)
 
 
 class Index:
@@ -47,7 +51,7 @@ class Index:
         """The state as the batch sees it: its own writes first, then the store of the key."""
         if key in self.pending:
             return self.pending[key]
-        if key.startswith(BAND_PREFIX):
+        if key.startswith(LOCAL_PREFIXES):
             return self.buckets.get(key)
         if key.startswith(STORY_PREFIXES):
             return self.stories.get(key.encode())
@@ -59,9 +63,9 @@ class Index:
         for key, value in writes.items():
             if key.startswith(STORY_PREFIXES):
                 self.stories[key.encode()] = value
-        self.buckets.apply({k: v for k, v in writes.items() if k.startswith(BAND_PREFIX)})
+        self.buckets.apply({k: v for k, v in writes.items() if k.startswith(LOCAL_PREFIXES)})
         for key, value in writes.items():
-            if not key.startswith((BAND_PREFIX, *STORY_PREFIXES)):
+            if not key.startswith((*LOCAL_PREFIXES, *STORY_PREFIXES)):
                 self.table[key.encode()] = value
             if self.pending.get(key) is value:  # no later decision has written it since
                 del self.pending[key]
@@ -72,8 +76,9 @@ class Index:
         self.buckets.mark(token)
         self.table[TOKEN_KEY.encode()] = token
 
-    async def reconcile(self, deduper: Deduper) -> None:
-        """Rebuild the buckets from the table's stories unless both hold the same token."""
+    async def reconcile(self, deduper: Deduper, story_opts: StoryOptions) -> None:
+        """Rebuild the buckets and the story postings from the tables unless the table and
+        the local store hold the same token."""
         token = self.table.get(TOKEN_KEY.encode())
         if token is not None and token == self.buckets.token:
             return
@@ -83,6 +88,13 @@ class Index:
         for done in self.buckets.rebuild(deduper, stories, self.table.get):
             log.info("dedupe index: %d of %d stories in their buckets", done, len(stories))
             await asyncio.sleep(0)  # heartbeats and metrics go on
+        summaries = [
+            assign.Story.from_bytes(value)
+            for key, value in self.stories.items()
+            if key.startswith(assign.STORY.encode())
+        ]
+        self.buckets.apply(assign.postings_of(summaries, story_opts))
+        log.info("stories: the postings of %d stories rebuilt", len(summaries))
         self.mark()
         log.info("dedupe index: buckets rebuilt in %.1f s", time.monotonic() - started)
 
@@ -101,6 +113,10 @@ class Index:
             if key.startswith(assign.STORY.encode()):
                 closed.append(assign.Story.from_bytes(self.stories[key]))
             del self.stories[key]
+        since = time.time() - opts.window_seconds
+        self.buckets.sweep_keys(
+            assign.FEATURE, lambda value: assign.entry_time(assign.FEATURE, value) < since
+        )
         metrics.story_entries.set(left)
         if doomed:
             log.info(
