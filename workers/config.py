@@ -201,7 +201,7 @@ class Settings:
     story_max_entries: int = _setting(
         1_000_000,
         _positive,
-        "entries of the story table (stories, index, members); oldest go first",
+        "entries of the story table (stories, articles' stories); oldest go first",
     )
     session_timeout_seconds: float = _setting(
         30.0, _float_positive, "how soon a dead worker's partitions move to the others"

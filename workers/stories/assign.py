@@ -6,7 +6,7 @@ and changed by returned writes, as the dedupe index is (`workers.pipeline.dedupe
 the worker keeps it in a changelogged table and `newswire process` in memory:
 
 - `st:<story id>`: the story: first and last seen, articles, sources, languages,
-  headline, its features' summed weights (the strongest kept), its latest members;
+  headline, its features' summed weights (the strongest kept), its latest arrivals;
 - `sx:<feature>`: the stories that had the feature, latest first, with when they last
   did: the inverted index candidates are found through;
 - `sa:<article id>`: the story the article joined, so that a replayed or repeated
@@ -25,7 +25,7 @@ import hashlib
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -43,7 +43,7 @@ class StoryOptions:
     # Cosine of feature weights to join a story: B-cubed F1 was best at 0.15 on the dev
     # splits of both ECB+ and ITN (docs/STORIES.md).
     min_similarity: float = 0.15
-    max_entries: int = 1_000_000  # entries of the state (stories, postings, members)
+    max_entries: int = 1_000_000  # entries of the state (stories, articles' stories)
     # An article's strongest features, found by and posted under, and the stories
     # compared in full (those sharing the most of them). Each indexed feature is a read
     # and a write of the story table per article, its changelog included: in the worker
@@ -54,7 +54,6 @@ class StoryOptions:
     candidates: int = 6
     stories_per_feature: int = 16  # the inverted index's bound per feature
     features_kept: int = 48  # the strongest features of a story summary
-    members_kept: int = 32  # latest article ids listed in a story
     sources_kept: int = 100  # distinct sources counted exactly (beyond: each new name counts)
     entities_kept: int = 32  # canonical entities counted per story
     recent_kept: int = 64  # latest arrivals (time, source): the last hour, breaking news
@@ -77,13 +76,16 @@ class Story:
     languages: dict[str, int] = field(default_factory=dict)
     headline: str = ""
     features: dict[str, float] = field(default_factory=dict)
-    members: list[str] = field(default_factory=list)
     entities: dict[str, list] = field(default_factory=dict)  # canonical id: [name, articles]
     recent: list[list] = field(default_factory=list)  # [time, source] of the latest arrivals
     breaking_at: float | None = None  # when it reached the breaking threshold (once)
 
     def last_hour(self, now: float) -> int:
         return sum(1 for t, _ in self.recent if now - t <= 3600)
+
+    def sources_since(self, since: float) -> set[str]:
+        """The distinct sources among its arrivals since `since`."""
+        return {source for t, source in self.recent if t >= since and source}
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.__dict__)
@@ -125,9 +127,10 @@ class StoryIndex:
                 best, score = story, similarity
         opened = best is None
         story = best or Story(story_id(article_id), now, now, headline=ev.headline)
-        was_breaking = story.breaking_at is not None
-        writes = self._join(story, article_id, ev, now) | self._postings(listed, story, now)
-        return Assignment(story, opened, writes, story.breaking_at is not None and not was_breaking)
+        joined = self._join(story, article_id, ev, now)
+        return replace(
+            joined, opened=opened, writes=joined.writes | self._postings(listed, story, now)
+        )
 
     def _indexed(self, ev: Evidence) -> list[str]:
         """The article's strongest features: those it is found by and posted under (the
@@ -145,9 +148,7 @@ class StoryIndex:
         story = self._member(lookup, canonical_id)
         if story is None:
             return None
-        was_breaking = story.breaking_at is not None
-        writes = self._join(story, article_id, ev, now, features=False)
-        return Assignment(story, False, writes, story.breaking_at is not None and not was_breaking)
+        return self._join(story, article_id, ev, now, features=False)
 
     def _member(self, lookup: Lookup, article_id: str) -> Story | None:
         found = lookup(ARTICLE + article_id)
@@ -182,8 +183,9 @@ class StoryIndex:
 
     def _join(
         self, story: Story, article_id: str, ev: Evidence, now: float, features: bool = True
-    ) -> Writes:
-        """The story with the article in it, and the index entries of its features."""
+    ) -> Assignment:
+        """The story with the article in it (and its features, unless a duplicate's), the
+        writes of both, and whether the article made it breaking news."""
         opts = self.opts
         story.articles += 1
         story.last_seen = max(story.last_seen, now)
@@ -194,7 +196,6 @@ class StoryIndex:
         if ev.source in story.sources:
             story.sources[ev.source] += 1
         story.languages[ev.language] = story.languages.get(ev.language, 0) + 1
-        story.members = [*story.members, article_id][-opts.members_kept :]
         story.recent = [*story.recent, [now, ev.source]][-opts.recent_kept :]
         for qid, name in ev.entities.items():
             story.entities[qid] = [name, story.entities.get(qid, [name, 0])[1] + 1]
@@ -203,7 +204,8 @@ class StoryIndex:
                 opts.entities_kept, story.entities.items(), key=lambda kv: kv[1][1]
             )
             story.entities = dict(kept)
-        if story.breaking_at is None and self._breaking(story, now):
+        breaking = story.breaking_at is None and self._breaking(story, now)
+        if breaking:
             story.breaking_at = now
         writes: Writes = {ARTICLE + article_id: orjson.dumps([story.id, now])}
         if features:
@@ -213,14 +215,13 @@ class StoryIndex:
             strongest = heapq.nlargest(opts.features_kept, summed.items(), key=lambda kv: kv[1])
             story.features = {k: round(w, 4) for k, w in strongest}
         writes[STORY + story.id] = story.to_bytes()
-        return writes
+        return Assignment(story, False, writes, breaking)
 
     def _breaking(self, story: Story, now: float) -> bool:
         """Whether the story reached the breaking threshold: enough distinct sources among
         its arrivals of the last `breaking_minutes`."""
         since = now - self.opts.breaking_minutes * 60
-        sources = {source for t, source in story.recent if t >= since and source}
-        return len(sources) >= self.opts.breaking_sources
+        return len(story.sources_since(since)) >= self.opts.breaking_sources
 
     def _postings(
         self, listed: dict[str, list[tuple[str, float]]], story: Story, now: float

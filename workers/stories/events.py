@@ -31,7 +31,7 @@ def story_event(story: Story, now: float, opts: StoryOptions, closed: bool = Fal
 
 
 def breaking_alert(story: Story, now: float, opts: StoryOptions) -> BreakingAlert:
-    recent = {s for t, s in story.recent if t >= now - opts.breaking_minutes * 60 and s}
+    recent = story.sources_since(now - opts.breaking_minutes * 60)
     reason = f"{len(recent)} sources within {opts.breaking_minutes:g} minutes"
     return BreakingAlert(
         story_id=story.id,
