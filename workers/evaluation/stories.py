@@ -39,7 +39,7 @@ import orjson
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
 from workers.records import Enriched, Origin
-from workers.stories.assign import StoryOptions
+from workers.stories.assign import StoryOptions, cosine
 from workers.stories.stage import StoryStage
 
 DATA = Path("../shared/data/stories")
@@ -130,7 +130,7 @@ def tfidf_baseline(stream: list[tuple[Article, Enriched]], threshold: float) -> 
         vector = {w: v / norm for w, v in vector.items()}
         best, score = None, threshold
         for cid, centroid in centroids[enriched.language]:
-            similarity = _cosine(vector, centroid)
+            similarity = cosine(vector, centroid)
             if similarity >= score:
                 best, score = cid, similarity
         if best is None:
@@ -142,13 +142,6 @@ def tfidf_baseline(stream: list[tuple[Article, Enriched]], threshold: float) -> 
                 centroid[w] = centroid.get(w, 0.0) + v
         assigned.append(str(best))
     return assigned
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    return dot / (math.sqrt(sum(v * v for v in b.values())) or 1.0)
 
 
 def bcubed(gold: Sequence[str], found: Sequence[str]) -> tuple[float, float, float]:
