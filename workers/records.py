@@ -170,7 +170,15 @@ class Alert:
     cluster_id: str | None = None
     entities: list[Entity] = field(default_factory=list)
     snippets: list[str] = field(default_factory=list)
+    per: Literal["article", "story"] = "article"
+    event_story_id: str | None = None  # the article's story (docs/STORIES.md)
     kind: Literal["alert"] = "alert"
+
+    @property
+    def key(self) -> str:
+        """Its key on the alerts topic: one alert per article, or per story, and watch."""
+        subject = self.event_story_id if self.per == "story" else self.story_id
+        return f"{subject}:{self.watch}"
 
 
 @dataclass(frozen=True)

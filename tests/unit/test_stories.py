@@ -7,6 +7,7 @@ not copies."""
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -14,8 +15,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from workers.commands.process import process_lines
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
+from workers.pipeline.watch import parse_watchlist
 from workers.records import DuplicateNotice, Enriched, Origin, dumps
 from workers.stories.assign import (
     FEATURE,
@@ -203,3 +206,44 @@ def test_posting_lists_rebuilt_from_the_summaries_find_the_same_stories():
     prepared = PIPELINE.prepare(orjson.dumps(SEOUL_ID), None, Origin("t", 0, 9, T0))
     ev = StoryStage(linked=LINKED).evidence(prepared.event)
     assert stories.assign(rebuilt.get, "id-late", ev, T0 + 60).story.id == story_id(SEOUL_EN["id"])
+
+
+def test_a_watch_per_story_alerts_once_for_the_story_a_watch_per_article_each_time(check_event):
+    """The Seoul story in two languages and a copy of the wire: both watches match all
+    three; per article, two alerts (the copy is a duplicate, which never alerts); per
+    story, one, keyed by the story."""
+    watches = parse_watchlist(
+        "watches:\n"
+        "  - {name: each, keywords: [Zinoviev]}\n"
+        "  - {name: once, keywords: [Zinoviev], per: story}\n"
+    )
+    copy = {**SEOUL_EN, "id": "copy-of-wire"}
+    lines = [orjson.dumps(s) for s in [SEOUL_EN, *UNRELATED[:2], SEOUL_ID, copy]]
+    alerts = io.BytesIO()
+    process_lines(lines, io.BytesIO(), PIPELINE, watches=watches, alerts=alerts)
+    found = [orjson.loads(line) for line in alerts.getvalue().splitlines()]
+    for alert in found:
+        check_event(alert)
+    each = [a for a in found if a["watch"] == "each"]
+    once = [a for a in found if a["watch"] == "once"]
+    assert sorted(a["story_id"] for a in each) == sorted([SEOUL_EN["id"], SEOUL_ID["id"]])
+    assert [(a["story_id"], a["per"]) for a in once] == [(SEOUL_EN["id"], "story")]
+    assert once[0]["event_story_id"] == story_id(SEOUL_EN["id"])
+
+
+def test_a_watch_per_story_remembers_across_a_restart_and_a_replay():
+    """The `sw:` entry is the memory: a stage with the same state does not alert again
+    for a later article of the story, and a replay of the first writes the entry again."""
+    watches = parse_watchlist("watches: [{name: once, keywords: [Zinoviev], per: story}]")
+    stage, index = StoryStage(linked=LINKED), MemoryIndex(1000)
+    article = replace(
+        PIPELINE.prepare(orjson.dumps(SEOUL_EN), None, Origin("t", 0, 0, T0)).event,
+        story_id="s1",
+    )
+    first, writes = stage.alerts(article, watches, index.get, T0)
+    index.apply(writes)
+    later, again = StoryStage(linked=LINKED).alerts(
+        replace(article, id="later"), watches, index.get, T0 + 60
+    )
+    assert [a.watch for a in first] == ["once"] and later == []
+    assert list(again) == list(writes) == ["sw:s1#once"]

@@ -116,6 +116,7 @@ def test_alert_is_schema_valid_with_snippets_and_entities(check_event):
         ("watches: [{name: a, keywords: {id: [1]}}]", "keywords: 'id' must be a list"),
         ("watches: [{name: a, sources: [x], min_salience: 2}]", "'min_salience'"),
         ("watches: [{name: a, sources: [x], match: most}]", "'match' must be"),
+        ("watches: [{name: a, sources: [x], per: watch}]", "'per' must be 'article' or 'story'"),
         ("watches: [{name: a, sources: [x]}, {name: a, sources: [y]}]", "unique: a"),
     ],
 )

@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 from workers.pipeline.core import Pipeline
 from workers.pipeline.dedupe import MemoryIndex
-from workers.pipeline.watch import Watch, alerts_for
+from workers.pipeline.watch import Watch
 from workers.records import Enriched, Origin, dumps
 from workers.stories.assign import Story
 from workers.stories.events import breaking_alert, story_event
@@ -65,7 +65,9 @@ def process_lines(
             out.write(dumps(decision.outcome) + b"\n")
             counts[decision.outcome.kind] += 1
         if alerts is not None and isinstance(decision.outcome, Enriched):
-            for alert in alerts_for(decision.outcome, watches, time.time()):
+            found, writes = stories.alerts(decision.outcome, watches, index.get, time.time())
+            index.apply(writes)
+            for alert in found:
                 alerts.write(dumps(alert) + b"\n")
                 counts["alert"] += 1
     if story_states is not None:

@@ -10,9 +10,12 @@ A watchlist is YAML (`docs/WATCHLISTS.md`):
         languages: [id, en]
         min_salience: 0.3
         match: all                                 # or any (the default)
+        per: story                                 # or article (the default)
 
 Each criterion given (entities, keywords, sources, languages) is a test of an
-enriched story; `all` needs every one to hold, `any` one. Everything a match
+enriched story; `all` needs every one to hold, `any` one. A watch alerts on each
+article it matches, or with `per: story` on the first of each story (the caller keeps
+which stories have alerted: `workers.stories.stage`). Everything a match
 needs is compiled when the file is read, nothing per story. A file that does
 not parse, or a watch that is not right, is refused as a whole with a message
 that names the watch and the field.
@@ -30,7 +33,7 @@ import yaml
 from workers.records import Alert, Enriched, Entity, EntityGroup, utc_iso
 
 ANY_LANGUAGE = "*"
-FIELDS = {"name", "entities", "keywords", "sources", "languages", "min_salience", "match"}
+FIELDS = {"name", "entities", "keywords", "sources", "languages", "min_salience", "match", "per"}
 SNIPPET_CHARS = 80  # context either side of a match in a snippet
 MAX_SNIPPETS = 3
 
@@ -48,6 +51,7 @@ class Watch:
     languages: frozenset[str]
     min_salience: float = 0.0
     match: str = "any"
+    per: str = "article"
 
 
 def parse_watchlist(text: str) -> tuple[Watch, ...]:
@@ -94,6 +98,9 @@ def _watch(number: int, raw: Any) -> Watch:
     match = raw.get("match", "any")
     if match not in ("all", "any"):
         raise WatchlistError(f"{where}: 'match' must be 'all' or 'any'")
+    per = raw.get("per", "article")
+    if per not in ("article", "story"):
+        raise WatchlistError(f"{where}: 'per' must be 'article' or 'story'")
     watch = Watch(
         name=name.strip(),
         entities=frozenset(s.casefold() for s in _strings(raw, "entities", where)),
@@ -104,6 +111,7 @@ def _watch(number: int, raw: Any) -> Watch:
         languages=frozenset(_strings(raw, "languages", where)),
         min_salience=float(salience),
         match=match,
+        per=per,
     )
     if not (watch.entities or watch.keywords or watch.sources or watch.languages):
         raise WatchlistError(
@@ -126,7 +134,7 @@ def _phrases(phrases: list[str]) -> re.Pattern[str]:
 
 
 def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Alert]:
-    """One alert per watch the story matches."""
+    """One alert per watch the article matches."""
     alerts = []
     for watch in watches:
         match = _match(watch, event)
@@ -142,6 +150,8 @@ def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Al
                     cluster_id=event.cluster_id or None,
                     entities=hits,
                     snippets=_snippets(event.body, spans),
+                    per=watch.per,
+                    event_story_id=event.story_id,
                 )
             )
     return alerts

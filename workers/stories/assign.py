@@ -10,7 +10,9 @@ the worker keeps it in a changelogged table and `newswire process` in memory:
 - `sx:<feature>`: the stories that had the feature, latest first, with when they last
   did: the inverted index candidates are found through;
 - `sa:<article id>`: the story the article joined, so that a replayed or repeated
-  article never counts twice.
+  article never counts twice;
+- `sw:<story id>#<watch>`: a `per: story` watch has alerted on the story
+  (`workers.stories.stage`).
 
 A story is found through the inverted index over the open window, never by a scan;
 the candidates sharing the most evidence are compared by cosine similarity of
@@ -34,7 +36,7 @@ from workers.stories.evidence import Evidence
 Lookup = Callable[[str], bytes | None]
 Writes = dict[str, bytes]
 
-STORY, FEATURE, ARTICLE = "st:", "sx:", "sa:"
+STORY, FEATURE, ARTICLE, WATCHED = "st:", "sx:", "sa:", "sw:"
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def _listed(value: bytes | None) -> list[tuple[str, float]]:
 
 def entry_time(key: str, value: bytes) -> float:
     """When a state entry was last useful: a story's last article, a feature's latest
-    story, an article's joining."""
+    story, an article's joining, a watch's alert."""
     if key.startswith(STORY):
         return float(orjson.loads(value)["last_seen"])
     if key.startswith(FEATURE):

@@ -9,13 +9,16 @@ and the `sa:` entry keeps it from counting twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+
+import orjson
 
 from workers.config import Settings
 from workers.pipeline.core import Decision
-from workers.records import DuplicateNotice, Enriched, Prepared
-from workers.stories.assign import Lookup, Story, StoryIndex, StoryOptions
+from workers.pipeline.watch import Watch, alerts_for
+from workers.records import Alert, DuplicateNotice, Enriched, Prepared
+from workers.stories.assign import WATCHED, Lookup, Story, StoryIndex, StoryOptions, Writes
 from workers.stories.evidence import Evidence, evidence
 
 # Gazetteer names are looked for in the headline and the body's first characters: the
@@ -71,6 +74,24 @@ class StoryStage:
             replace(outcome, story_id=found.story.id), decision.writes | found.writes
         )
         return Storied(storied, found.story if found.writes else None, found.breaking)
+
+    def alerts(
+        self, article: Enriched, watches: Iterable[Watch], lookup: Lookup, now: float
+    ) -> tuple[list[Alert], Writes]:
+        """The watch alerts of an enriched article, and the writes that remember them: a
+        `per: story` watch alerts on the first article of a story it matches, and
+        `sw:<story>#<watch>` keeps a later article, or a replay, from alerting again (each
+        matching article renews it, so that it lasts as long as the story)."""
+        alerts: list[Alert] = []
+        writes: Writes = {}
+        for alert in alerts_for(article, watches, now):
+            if alert.per == "story" and article.story_id:
+                key = f"{WATCHED}{article.story_id}#{alert.watch}"
+                writes[key] = orjson.dumps([article.story_id, now])
+                if lookup(key) is not None:
+                    continue
+            alerts.append(alert)
+        return alerts, writes
 
 
 @dataclass(frozen=True)

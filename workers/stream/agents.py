@@ -28,6 +28,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from faust import StreamT
 from faust.types import EventT, Message
@@ -36,7 +37,6 @@ from workers.errors import NewswireError
 from workers.ops.metrics import Metrics
 from workers.ops.web import Health
 from workers.pipeline.core import Pipeline
-from workers.pipeline.watch import alerts_for
 from workers.records import (
     ORIGIN_HEADER,
     Alert,
@@ -48,7 +48,7 @@ from workers.records import (
     Rejection,
     dumps,
 )
-from workers.stories.assign import Story, story_id
+from workers.stories.assign import Story, Writes, story_id
 from workers.stories.events import breaking_alert, story_event
 from workers.stories.stage import Storied, StoryStage
 from workers.stream.app import Wiring
@@ -163,12 +163,12 @@ class Agents:
         started = time.perf_counter()
         storied = self.stories.apply(prepared, decision, self.index.lookup, time.time())
         self.metrics.observe_stage("stories", time.perf_counter() - started)
-        decision = storied.decision
-        self.index.pending.update(decision.writes)
-        outcome: Outcome | None = decision.outcome
+        outcome: Outcome | None = storied.decision.outcome
         origin = prepared.origin_ref
         # Alerts go with their story; after a crash, those not found in the scan again.
-        alerts = self.alerts(outcome, origin)
+        alerts, alert_writes = self.alerts(outcome, origin)
+        decision = replace(storied.decision, writes=storied.decision.writes | alert_writes)
+        self.index.pending.update(decision.writes)
         if origin in self.emitted:
             outcome = None
         sends = [self.alert_send(alert, origin) for alert in alerts]
@@ -233,17 +233,19 @@ class Agents:
         if due:
             await deliver([self.story_send(story) for story in due], self.metrics)
 
-    def alerts(self, outcome: Outcome | None, origin: str) -> list[Alert]:
-        """The alerts of an enriched story not already emitted (by a run before a crash)."""
+    def alerts(self, outcome: Outcome | None, origin: str) -> tuple[list[Alert], Writes]:
+        """The alerts of an enriched article not already emitted (by a run before a crash),
+        and the writes that remember a `per: story` watch's alert (kept for a replay too)."""
         if self.watchlist is None or not isinstance(outcome, Enriched):
-            return []
-        found = alerts_for(outcome, self.watchlist.watches, time.time())
-        return [alert for alert in found if _alert_origin(origin, alert) not in self.emitted]
+            return [], {}
+        watches = self.watchlist.watches
+        found, writes = self.stories.alerts(outcome, watches, self.index.lookup, time.time())
+        fresh = [alert for alert in found if _alert_origin(origin, alert) not in self.emitted]
+        return fresh, writes
 
     def alert_send(self, alert: Alert, origin: str) -> Send:
         headers = [(ORIGIN_HEADER, _alert_origin(origin, alert).encode())]
-        key = f"{alert.story_id}:{alert.watch}".encode()
-        return Send(self.wiring.alerts, key, dumps(alert), headers)
+        return Send(self.wiring.alerts, alert.key.encode(), dumps(alert), headers)
 
     # After each batch's outcomes are acknowledged.
 

@@ -32,7 +32,7 @@ LEARNED_RETENTION_SECONDS = 30 * 86400.0
 # The story table holds the summaries and the articles' stories; the posting lists
 # (`sx:`), derivable from the summaries, live beside the buckets in the local store, so
 # that an article's dozen of them are not a dozen changelog messages.
-STORY_PREFIXES = (assign.STORY, assign.ARTICLE)
+STORY_PREFIXES = (assign.STORY, assign.ARTICLE, assign.WATCHED)
 LOCAL_PREFIXES = (BAND_PREFIX, assign.FEATURE)
 
 
