@@ -30,7 +30,7 @@ from workers.stories.assign import (
     postings_of,
     story_id,
 )
-from workers.stories.events import breaking_alert, story_event, top_entities
+from workers.stories.events import HotStories, breaking_alert, story_event, top_entities
 from workers.stories.evidence import evidence, quantity_key
 from workers.stories.stage import StoryStage
 
@@ -247,3 +247,15 @@ def test_a_watch_per_story_remembers_across_a_restart_and_a_replay():
     )
     assert [a.watch for a in first] == ["once"] and later == []
     assert list(again) == list(writes) == ["sw:s1#once"]
+
+
+def test_the_hot_stories_are_those_with_most_articles_in_the_last_hour():
+    hot = HotStories()
+    old = Story("old", T0 - 7200, T0 - 7200, articles=9, recent=[[T0 - 7200, "a"]] * 9)
+    big = Story("big", T0 - 600, T0, articles=5, recent=[[T0 - 4000, "a"], *[[T0, "b"]] * 4])
+    small = Story("small", T0, T0, articles=2, recent=[[T0, "c"]] * 2)
+    for story in (old, big, small, replace(small, articles=3, recent=[[T0, "c"]] * 3)):
+        hot.add(story)
+    top = hot.top(T0 + 60)
+    assert [(s["story_id"], s["articles_last_hour"]) for s in top] == [("big", 4), ("small", 3)]
+    assert "old" not in hot.stories  # past the hour: dropped

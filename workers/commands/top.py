@@ -1,10 +1,12 @@
-"""`newswire top`: a live view of a running worker, from its /metrics alone.
+"""`newswire top`: a live view of a running worker, from its /metrics and /stories.
 
 Every second it reads the worker's metrics, and shows what changed since the
 last reading: stories in and out per second, duplicate ratio, dead letters by
 reason, end-to-end latency percentiles, lag per partition, the entities most
-mentioned and the alerts per watch. Plain text over SSH; `q` or Ctrl-C ends it.
-A worker that does not answer is said so on screen, and the view waits for it.
+mentioned and the alerts per watch; and, from /stories, the stories with the most
+articles in the last hour (on the worker that holds the decision partition). Plain
+text over SSH; `q` or Ctrl-C ends it. A worker that does not answer is said so on
+screen, and the view waits for it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import sys
 import termios
 import time
 import tty
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import orjson
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console, Group
 from rich.live import Live
@@ -27,15 +32,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+STORY_CHARS = 60  # of a story's headline
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], float]  # (name, labels) -> value
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One scrape of /metrics: when, and every sample."""
+    """One scrape of /metrics (when, and every sample) and of /stories."""
 
     at: float
     series: Series
+    stories: list[dict[str, Any]] = field(default_factory=list)
 
     def total(self, name: str, **match: str) -> float:
         """The sum of `name` over the series whose labels include `match`."""
@@ -53,18 +60,25 @@ class Reading:
         return out
 
 
-def parse(text: str, at: float) -> Reading:
+def parse(text: str, at: float, stories: list[dict[str, Any]] | None = None) -> Reading:
     series: Series = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             series[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return Reading(at, series)
+    return Reading(at, series, stories or [])
 
 
 def scrape(url: str, timeout: float = 2.0) -> Reading:
-    """Read /metrics now; OSError (unreachable, refused, HTTP error) if it cannot."""
+    """Read /metrics now, and /stories beside it (none from a worker without it); OSError
+    (unreachable, refused, HTTP error) if the metrics cannot be read."""
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        return parse(response.read().decode(), time.time())
+        text = response.read().decode()
+    try:
+        with urllib.request.urlopen(urllib.parse.urljoin(url, "/stories"), timeout=timeout) as r:
+            stories = orjson.loads(r.read())["stories"]
+    except (OSError, ValueError, KeyError, TypeError):
+        stories = []
+    return parse(text, time.time(), stories)
 
 
 @dataclass
@@ -83,6 +97,7 @@ class View:
     entities: list[tuple[str, float]]  # most mentioned, all time
     alerts: dict[str, tuple[float, float]]  # watch -> (all time, in the interval)
     stages_us: dict[str, float] = field(default_factory=dict)  # mean per stage
+    stories: list[dict[str, Any]] = field(default_factory=list)  # the top of the last hour
 
 
 def view(now: Reading, before: Reading | None) -> View:
@@ -134,6 +149,7 @@ def view(now: Reading, before: Reading | None) -> View:
         entities=mentions.most_common(8),
         alerts={w: (total, total - earlier.get(w, 0.0)) for w, total in watches.items()},
         stages_us={s: stage_sum[s] / stage_count[s] * 1e6 for s in stage_sum if stage_count.get(s)},
+        stories=now.stories,
     )
 
 
@@ -207,7 +223,22 @@ def render(v: View | None, url: str, error: str | None = None) -> Group:
         Panel(entities, title="top entities"),
         Panel(alerts, title="alerts"),
     )
-    return Group(title, grid)
+    return Group(title, grid, Panel(_stories(v.stories), title="top stories, last hour"))
+
+
+def _stories(stories: list[dict[str, Any]]) -> Table | Text:
+    if not stories:
+        return Text("none in the last hour (or this worker does not decide)", style="dim")
+    table = Table("story", "articles", "last hour", "sources", "languages", box=None)
+    for s in stories:
+        headline = Text(s["headline"][:STORY_CHARS] or s["story_id"])
+        if s["breaking"]:
+            headline.append("  breaking", style="bold red")
+        table.add_row(
+            headline, str(s["articles"]), f"+{s['articles_last_hour']}", str(s["source_count"]),
+            ",".join(s["languages"]),
+        )  # fmt: skip
+    return table
 
 
 def frames(url: str, interval: float) -> Iterator[Group]:

@@ -99,6 +99,17 @@ class Metrics:
             "Entries in this worker's story table (stories, their index, their articles)",
             registry=registry,
         )
+        self.open_stories = Gauge(
+            "newswire_open_stories",
+            "Stories within their window in this worker's story table (at the last sweep)",
+            registry=registry,
+        )
+        self.story_size = Histogram(
+            "newswire_story_articles_at_close",
+            "Articles per story, counted when the story closes (its window passed)",
+            buckets=(1, 2, 3, 5, 10, 20, 50, 100, 500),
+            registry=registry,
+        )
         self.breaking_alerts = Counter(
             "newswire_breaking_alerts",
             "Stories that reached the breaking threshold (one alert each)",

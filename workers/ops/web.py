@@ -1,10 +1,12 @@
-"""The worker's HTTP endpoint: /metrics for Prometheus, /healthz and /readyz for probes.
+"""The worker's HTTP endpoint: /metrics for Prometheus, /healthz and /readyz for probes,
+/stories for `newswire top`.
 
 /healthz answers 200 while the worker's event loop turns (a timer beats every
 few seconds); a loop stuck for `LIVENESS_SECONDS` answers 503, so a supervisor
 such as Kubernetes restarts the process. /readyz answers 200 once the worker has
 started and is not rebalancing (its partitions assigned and its table
-recovered), 503 otherwise.
+recovered), 503 otherwise. /stories answers the stories with the most articles in the
+last hour, as JSON (`{"stories": [...]}`; empty on a worker that does not decide).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ LIVENESS_SECONDS = 60.0
 
 @dataclass
 class Health:
-    """What the probes report; the worker's timer updates it."""
+    """What the probes and /stories report; the worker's timers update it."""
 
     beat: float = field(default_factory=time.monotonic)
     ready: bool = False
+    stories: bytes = b'{"stories":[]}'
 
     def alive(self, now: float | None = None) -> bool:
         return (now if now is not None else time.monotonic()) - self.beat < LIVENESS_SECONDS
@@ -44,8 +47,10 @@ def serve(registry: CollectorRegistry, health: Health, host: str, port: int) -> 
             elif path == "/readyz":
                 ok = health.ready
                 self._answer(200 if ok else 503, b"ready\n" if ok else b"not ready\n")
+            elif path == "/stories":
+                self._answer(200, health.stories, "application/json")
             else:
-                self._answer(404, b"/metrics, /healthz or /readyz\n")
+                self._answer(404, b"/metrics, /healthz, /readyz or /stories\n")
 
         def _answer(self, code: int, body: bytes, kind: str = "text/plain") -> None:
             self.send_response(code)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import orjson
 from faust import StreamT
 from faust.types import EventT, Message
 
@@ -49,7 +50,7 @@ from workers.records import (
     dumps,
 )
 from workers.stories.assign import Story, Writes, story_id
-from workers.stories.events import breaking_alert, story_event
+from workers.stories.events import HotStories, breaking_alert, story_event
 from workers.stories.stage import Storied, StoryStage
 from workers.stream.app import Wiring
 from workers.stream.buckets import BucketStore
@@ -101,6 +102,7 @@ class Agents:
         self.metrics = metrics
         self.emitted_since = emitted_since
         self.watchlist = watchlist
+        self.health = health
         self.index = Index(wiring.index, buckets, wiring.story_table)
         self.learned = Learned(wiring.learned)
         self.outputs = {
@@ -119,6 +121,7 @@ class Agents:
         # those changed since, held back until it passes.
         self.story_sent: dict[str, float] = {}
         self.waiting_stories: dict[str, Story] = {}
+        self.hot = HotStories()  # for /stories
 
     def register(self) -> None:
         """Attach the agents and timers to the app."""
@@ -201,6 +204,7 @@ class Agents:
         story, opts = storied.story, self.stories.opts
         if story is None:
             return []
+        self.hot.add(story)
         sends = []
         if storied.breaking and f"{origin}#breaking" not in self.emitted:
             self.metrics.breaking_alerts.inc()
@@ -221,7 +225,10 @@ class Agents:
         return Send(self.wiring.stories, story.id.encode(), dumps(state))
 
     async def send_stories(self) -> None:
-        """Every second: the states held back by `update_seconds` whose time has come."""
+        """Every second: the states held back by `update_seconds` whose time has come, and
+        the top stories for /stories."""
+        if self.health is not None:
+            self.health.stories = orjson.dumps({"stories": self.hot.top(time.time())})
         now, every = time.monotonic(), self.stories.opts.update_seconds
         for sid, sent in list(self.story_sent.items()):  # bounded: the last few seconds'
             if now - sent >= every and sid not in self.waiting_stories:

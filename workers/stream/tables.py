@@ -102,8 +102,13 @@ class Index:
         """Delete the story entries past the window, then the oldest beyond the bound; the
         stories deleted, now closed."""
 
+        summaries = 0
+
         def entries() -> Iterator[tuple[bytes, float]]:
+            nonlocal summaries
+            summaries = 0
             for key, value in self.stories.items():
+                summaries += key.startswith(assign.STORY.encode())
                 yield key, assign.entry_time(key.decode(), value)
 
         bound = DedupeOptions(retention_seconds=opts.window_seconds, max_entries=opts.max_entries)
@@ -112,12 +117,14 @@ class Index:
         for key in doomed:
             if key.startswith(assign.STORY.encode()):
                 closed.append(assign.Story.from_bytes(self.stories[key]))
+                metrics.story_size.observe(closed[-1].articles)
             del self.stories[key]
         since = time.time() - opts.window_seconds
         self.buckets.sweep_keys(
             assign.FEATURE, lambda value: assign.entry_time(assign.FEATURE, value) < since
         )
         metrics.story_entries.set(left)
+        metrics.open_stories.set(summaries - len(closed))
         if doomed:
             log.info(
                 "stories: %d closed; %d of %d entries dropped",
