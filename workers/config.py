@@ -198,6 +198,12 @@ class Settings:
     breaking_minutes: float = _setting(
         60.0, _float_positive, "... this many minutes: one alert of kind breaking"
     )
+    alert_stale_minutes: float = _setting(
+        60.0,
+        _float_non_negative,
+        "an alert on an article older than this (its published_at, else its arrival) or a "
+        "story that broke this long ago is marked stale; 0: never",
+    )
     story_max_entries: int = _setting(
         1_000_000,
         _positive,

@@ -172,6 +172,7 @@ class Alert:
     snippets: list[str] = field(default_factory=list)
     per: Literal["article", "story"] = "article"
     event_story_id: str | None = None  # the article's story (docs/STORIES.md)
+    stale: bool = False  # old news: the article is older than the stale setting
     kind: Literal["alert"] = "alert"
 
     @property
@@ -216,6 +217,7 @@ class BreakingAlert:
     top_entities: list[dict[str, Any]]
     first_seen: str
     emitted_at: str
+    stale: bool = False  # it broke longer ago than the stale setting (a catch-up)
     kind: Literal["breaking"] = "breaking"
 
 

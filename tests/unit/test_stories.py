@@ -19,7 +19,7 @@ from workers.commands.process import process_lines
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
 from workers.pipeline.watch import parse_watchlist
-from workers.records import DuplicateNotice, Enriched, Origin, dumps
+from workers.records import DuplicateNotice, Enriched, Origin, dumps, utc_iso
 from workers.stories.assign import (
     FEATURE,
     STORY,
@@ -259,3 +259,29 @@ def test_the_hot_stories_are_those_with_most_articles_in_the_last_hour():
     top = hot.top(T0 + 60)
     assert [(s["story_id"], s["articles_last_hour"]) for s in top] == [("big", 4), ("small", 3)]
     assert "old" not in hot.stories  # past the hour: dropped
+
+
+@pytest.mark.parametrize(
+    ("published_minutes_ago", "stale"), [(None, False), (30, False), (90, True), ("bad", False)]
+)
+def test_an_alert_on_old_news_is_marked_stale(published_minutes_ago, stale, check_event):
+    """Older than the stale setting (60 minutes) by its published_at, else its arrival
+    (now, here): after an outage a desk tells old news from new."""
+    now = T0 + 7200
+    published = {
+        None: None, "bad": "yesterday", 30: utc_iso(now - 1800), 90: utc_iso(now - 5400)
+    }[published_minutes_ago]  # fmt: skip
+    watches = parse_watchlist("watches: [{name: w, keywords: [Zinoviev]}]")
+    article = PIPELINE.prepare(orjson.dumps(SEOUL_EN), None, Origin("t", 0, 0, now)).event
+    article = replace(article, published_at=published)
+    (alert,), _ = StoryStage(linked=LINKED).alerts(article, watches, MemoryIndex(10).get, now)
+    assert alert.stale is stale
+    check_event(json.loads(dumps(alert)))
+
+
+def test_a_breaking_alert_sent_long_after_the_story_broke_is_stale():
+    opts = StoryOptions()
+    story = Story("s", T0, T0, recent=[[T0, "a"], [T0, "b"], [T0, "c"]], breaking_at=T0)
+    assert not breaking_alert(story, T0 + 60, opts).stale
+    late = breaking_alert(story, T0 + 2 * 3600, opts)  # decided in a catch-up
+    assert late.stale and late.reason == "3 sources within 60 minutes"

@@ -133,8 +133,10 @@ def _phrases(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Alert]:
-    """One alert per watch the article matches."""
+def alerts_for(
+    event: Enriched, watches: Iterable[Watch], now: float, stale: bool = False
+) -> list[Alert]:
+    """One alert per watch the article matches; `stale`: the article is old news."""
     alerts = []
     for watch in watches:
         match = _match(watch, event)
@@ -152,6 +154,7 @@ def alerts_for(event: Enriched, watches: Iterable[Watch], now: float) -> list[Al
                     snippets=_snippets(event.body, spans),
                     per=watch.per,
                     event_story_id=event.story_id,
+                    stale=stale,
                 )
             )
     return alerts

@@ -63,6 +63,8 @@ class StoryOptions:
     breaking_sources: int = 3
     breaking_minutes: float = 60.0
     update_seconds: float = 5.0  # a story's state is sent at most this often
+    # An alert on older news (after an outage, in a catch-up) is marked stale; 0: never.
+    stale_seconds: float = 3600.0
 
 
 @dataclass

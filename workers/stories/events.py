@@ -34,7 +34,10 @@ def story_event(story: Story, now: float, opts: StoryOptions, closed: bool = Fal
 
 
 def breaking_alert(story: Story, now: float, opts: StoryOptions) -> BreakingAlert:
-    recent = story.sources_since(now - opts.breaking_minutes * 60)
+    """The alert of a story that broke (at `story.breaking_at`, by its articles' arrival
+    times), sent `now`: stale if that was long ago, as in a catch-up after an outage."""
+    broke = story.breaking_at if story.breaking_at is not None else now
+    recent = story.sources_since(broke - opts.breaking_minutes * 60)
     reason = f"{len(recent)} sources within {opts.breaking_minutes:g} minutes"
     return BreakingAlert(
         story_id=story.id,
@@ -46,6 +49,7 @@ def breaking_alert(story: Story, now: float, opts: StoryOptions) -> BreakingAler
         top_entities=top_entities(story),
         first_seen=utc_iso(story.first_seen),
         emitted_at=utc_iso(now),
+        stale=0 < opts.stale_seconds < now - broke,
     )
 
 

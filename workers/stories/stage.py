@@ -9,8 +9,10 @@ and the `sa:` entry keeps it from counting twice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import orjson
 
@@ -48,6 +50,7 @@ class StoryStage:
             breaking_sources=settings.breaking_sources,
             breaking_minutes=settings.breaking_minutes,
             update_seconds=settings.story_update_seconds,
+            stale_seconds=settings.alert_stale_minutes * 60.0,
         )
         return cls(opts, linked)
 
@@ -81,10 +84,12 @@ class StoryStage:
         """The watch alerts of an enriched article, and the writes that remember them: a
         `per: story` watch alerts on the first article of a story it matches, and
         `sw:<story>#<watch>` keeps a later article, or a replay, from alerting again (each
-        matching article renews it, so that it lasts as long as the story)."""
+        matching article renews it, so that it lasts as long as the story). An alert on
+        an article older than `stale_seconds` is marked stale."""
         alerts: list[Alert] = []
         writes: Writes = {}
-        for alert in alerts_for(article, watches, now):
+        stale = 0 < self.opts.stale_seconds < now - _written(article)
+        for alert in alerts_for(article, watches, now, stale):
             if alert.per == "story" and article.story_id:
                 key = f"{WATCHED}{article.story_id}#{alert.watch}"
                 writes[key] = orjson.dumps([article.story_id, now])
@@ -92,6 +97,17 @@ class StoryStage:
                     continue
             alerts.append(alert)
         return alerts, writes
+
+
+def _written(article: Enriched) -> float:
+    """When the article was written, as far as we know: its published_at, else when it
+    reached the raw topic."""
+    for stamp in (article.published_at, article.received_at):
+        try:
+            return datetime.fromisoformat(stamp).timestamp() if stamp else math.inf
+        except ValueError:
+            continue
+    return math.inf
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,9 @@ class Agents:
         prepared = _prepared(event, self.pipeline)
         decision = self.pipeline.decide(prepared, self.index.lookup, self.learned.load)
         started = time.perf_counter()
-        storied = self.stories.apply(prepared, decision, self.index.lookup, time.time())
+        # A story's clock is its articles' arrival: a catch-up does not make old news
+        # look like a burst.
+        storied = self.stories.apply(prepared, decision, self.index.lookup, prepared.received)
         self.metrics.observe_stage("stories", time.perf_counter() - started)
         outcome: Outcome | None = storied.decision.outcome
         origin = prepared.origin_ref
