@@ -136,8 +136,9 @@ def test_emitted_origins_reads_the_origin_headers_of_recent_outcomes(env):
 
 
 def test_bench_measures_every_figure_and_ends_with_json(env):
+    argv = ["--stories", "300", "--latency-seconds", "3", "--catchup-stories", "300", "--json"]
     result = subprocess.run(
-        [NEWSWIRE, "bench", "--stories", "300", "--latency-seconds", "3", "--json"],
+        [NEWSWIRE, "bench", *argv],
         env=env,
         capture_output=True,
         timeout=600,
@@ -152,6 +153,10 @@ def test_bench_measures_every_figure_and_ends_with_json(env):
     assert isinstance(figures["latency_fell_behind"], bool)
     assert set(figures["stages_sps"]) >= {"clean", "dedupe", "entities"}
     assert {"clean", "entities", "dedupe"} <= set(figures["stage_us"])
+    assert figures["cpu_ms_per_story"]["backlog"] > 0 < figures["cpu_ms_per_story"]["half_load"]
+    catchup = figures["catchup"]
+    assert catchup["stories"] == 300 and 0 < catchup["outcomes_at_quarter"] <= 1
+    assert 0 < catchup["first_outcome_s"] < figures["start_s"] == catchup["start_s"]
     assert b"pipeline, 2 workers" in result.stdout
 
 

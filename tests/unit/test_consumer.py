@@ -1,5 +1,6 @@
 """The worker's consumer (workers.stream.consumer): it rewinds partitions the group never
-committed, fetches only the partitions active when asked, delivers no paused partition,
+committed, fetches only the partitions active when asked (the decision partition's
+first), delivers no paused partition,
 delivers each stream partition in offset order whatever a seek does to a batch, and the
 broker holds its empty fetches briefly."""
 
@@ -31,6 +32,7 @@ class Thread:
         self.to_beginning: list[TopicPartition] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.fetched_for: list[set[TopicPartition] | None] = []
+        self.buffered: dict[TopicPartition, list[int]] = {}  # what aiokafka holds
 
     async def seek_to_committed(self) -> dict[TopicPartition, int | None]:
         return self.committed
@@ -43,14 +45,17 @@ class Thread:
 
     async def getmany(self, active: set[TopicPartition] | None, timeout: float) -> dict:
         self.fetched_for.append(active)
-        return {}
+        return {tp: self.buffered.pop(tp) for tp in list(self.buffered) if tp in active}
 
 
 def consumer(thread: Thread | None = None) -> RebalanceSafeConsumer:
     """The consumer's own state only: no app, no broker."""
     consumer = object.__new__(RebalanceSafeConsumer)
     consumer._thread = thread or Thread()
-    consumer.app = SimpleNamespace(tables=SimpleNamespace(changelog_topics={CHANGELOG.topic}))
+    consumer.app = SimpleNamespace(
+        tables=SimpleNamespace(changelog_topics={CHANGELOG.topic}),
+        assignor=SimpleNamespace(decision_topic=PREPARED.topic),
+    )
     consumer._expected, consumer._gap_sought = {}, {}
     consumer._read_offset = defaultdict(lambda: None)
     consumer._active_partitions, consumer._paused_partitions = set(), set()
@@ -152,7 +157,23 @@ def test_a_fetch_asks_for_the_partitions_active_when_it_was_asked_for():
     active = {RAW0, PREPARED}
     asyncio.run(c._getmany(active_partitions=active, timeout=1.0))
     active.clear()  # a rebalance pauses everything while the fetch waits
-    assert c._thread.fetched_for == [{RAW0, PREPARED}]
+    assert c._thread.fetched_for == [{PREPARED}, {RAW0}]
+
+
+def test_the_decision_partitions_records_are_fetched_first():
+    """aiokafka hands out buffered records partition by partition in the order they were
+    fetched, so a catch-up's raw records (megabytes a partition) came before the first
+    prepared ones: nothing was decided until nearly everything was prepared."""
+    thread = Thread()
+    thread.buffered = {RAW0: [1, 2], RAW1: [3], PREPARED: [7]}
+    c = consumer(thread)
+    records = asyncio.run(c._getmany(active_partitions={RAW0, RAW1, PREPARED}, timeout=1.0))
+    assert list(records) == [PREPARED, RAW0, RAW1]
+    assert thread.fetched_for == [{PREPARED}, {RAW0, RAW1}]
+    thread.fetched_for.clear()
+    asyncio.run(c._getmany(active_partitions={RAW0}, timeout=1.0))  # not the decider
+    asyncio.run(c._getmany(active_partitions={PREPARED}, timeout=1.0))  # only the decider
+    assert thread.fetched_for == [{RAW0}, {PREPARED}]  # never an empty set: "every one"
 
 
 def test_a_paused_partition_is_no_longer_delivered_for_a_full_queue():

@@ -81,3 +81,15 @@ def test_new_names_only_add_words():
     assert named.count("\n") == 1
     kept = [word for word in named.split() if word in story.split()]
     assert kept == story.split() and len(named.split()) == len(story.split()) + 4
+
+
+def test_catchup_figures_from_start_readiness_and_outcome_times():
+    """Started at 100, ready at 104; outcomes from 105 to 124: the quarter is 104-109."""
+    run = Run(sent=20, launched=100.0, ready=104.0, cpu_seconds=0.05)
+    run.outcomes = {f"raw:0:{i}": 105.0 + i for i in range(20)}
+    assert run.catchup() == {
+        "stories": 20, "start_s": 5.0, "first_outcome_s": 1.0, "seconds": 20.0,
+        "outcomes_at_quarter": 0.25,
+    }  # fmt: skip
+    assert round(run.cpu_ms_per_story, 2) == 2.5
+    assert Run(sent=0).catchup() == {} and Run(sent=0).cpu_ms_per_story == 0.0

@@ -1,6 +1,7 @@
 """`newswire bench`: how fast the worker is on a real broker, and each pure stage alone.
 
-    newswire bench [--stories 30000] [--latency-seconds 30] [--json] [--keep]
+    newswire bench [--stories 30000] [--latency-seconds 30] [--catchup-stories 20000]
+                   [--json] [--keep]
 
 Against the broker of NEWSWIRE_KAFKA_BOOTSTRAP (`make bench` starts a local one),
 each measurement on topics of its own:
@@ -12,7 +13,12 @@ each measurement on topics of its own:
 3. end-to-end latency (raw message produced to outcome produced) at an offered
    load of half the one-worker rate, after a warm-up (the first message of a fresh
    worker, which waits for the replay scan of its assignment, is reported apart);
-4. the pure stages on one core (`workers.bench.stages`).
+4. catch-up: a backlog produced before a fresh worker starts (an outage's): the
+   seconds from its start to its first decision (`start_s`), from its readiness to
+   the first outcome, and the share of outcomes out after a quarter of the time;
+5. CPU per story: the worker's CPU seconds (from /proc) over the stories of the
+   catch-up (`backlog`) and of the latency run (`half_load`), start-up excluded;
+6. the pure stages on one core (`workers.bench.stages`).
 
 The corpus is generated (seeded): 1-20 KB stories around a 4 KB median, ~30%
 exact and near copies, ad lines. Timings are wall-clock on a shared machine:
@@ -64,6 +70,30 @@ class Run:
     stage_us: dict[str, float] = field(default_factory=dict)
     ignored: set[str] = field(default_factory=set)  # origins of a warm-up, not counted
     first_ms: float = 0.0  # latency of the warm-up's first message (a fresh worker's first)
+    launched: float = 0.0  # wall-clock time the workers were started
+    ready: float = 0.0  # ... and were ready (joined, recovered), or the warm-up was done
+    cpu_seconds: float = 0.0  # the workers' CPU time from `ready` to the last outcome
+
+    @property
+    def cpu_ms_per_story(self) -> float:
+        return self.cpu_seconds / len(self.outcomes) * 1000 if self.outcomes else 0.0
+
+    def catchup(self) -> dict[str, float]:
+        """A backlog run's start and flow: seconds from the start to the first decision,
+        from readiness to the first outcome, and the share of outcomes out after a
+        quarter of the catch-up's time (readiness to the last outcome)."""
+        times = sorted(self.outcomes.values())
+        if not times:
+            return {}
+        span = times[-1] - self.ready
+        quarter = sum(1 for t in times if t <= self.ready + span / 4)
+        return {
+            "stories": self.sent,
+            "start_s": round(times[0] - self.launched, 2),
+            "first_outcome_s": round(times[0] - self.ready, 2),
+            "seconds": round(span, 1),
+            "outcomes_at_quarter": round(quarter / len(times), 3),
+        }
 
     @property
     def window(self) -> float:
@@ -214,33 +244,47 @@ class Bench:
 
     def measure(
         self, label: str, messages: Messages, workers: int = 1, argv: list[str] | None = None,
-        rate: float = 0.0, warmup: Messages | None = None,
+        rate: float = 0.0, warmup: Messages | None = None, backlog: bool = False,
     ) -> Run:  # fmt: skip
         """Start the workers (one at a time), produce `warmup` (if any) and read its
-        outcomes, then produce `messages` and read theirs."""
+        outcomes, then produce `messages` and read theirs; with `backlog`, produce the
+        messages before the workers start."""
         prefix = f"bench{label}{uuid.uuid4().hex[:6]}"
         scratch = self.workdir / prefix
         scratch.mkdir(parents=True)
         settings = Settings.from_env(worker_env(self.bootstrap, prefix, scratch))
         ensure_topics(settings)
         procs: list[Worker] = []
+        first, run = Run(sent=len(warmup or [])), Run(sent=len(messages))
+
+        def cpu() -> float:
+            return sum(proc.cpu_seconds() for proc in procs)
+
+        async def go(run: Run, messages: Messages) -> None:
+            reading = asyncio.ensure_future(collect(settings, run, procs, self.say))
+            run.produced = await produce(self.bootstrap, settings.topics.raw, messages, rate)
+            await reading
+
         try:
+            if backlog:
+                self.say(f"{label}: {len(messages):,} messages waiting before the start")
+                run.produced = asyncio.run(produce(self.bootstrap, settings.topics.raw, messages))
+            run.launched = time.time()
             for i in range(workers):
                 env = worker_env(self.bootstrap, prefix, scratch / f"state-{i}")
                 procs.append(Worker(env, scratch / f"w{i}.log", argv).start().wait_ready())
-            first, run = Run(sent=len(warmup or [])), Run(sent=len(messages))
-
-            async def go(run: Run, messages: Messages) -> None:
-                reading = asyncio.ensure_future(collect(settings, run, procs, self.say))
-                run.produced = await produce(self.bootstrap, settings.topics.raw, messages, rate)
-                await reading
-
+            run.ready, started = time.time(), cpu()
             if warmup:
                 self.say(f"{label}: warm-up, {len(warmup):,} messages")
                 asyncio.run(go(first, warmup))
                 run.ignored, run.first_ms = set(first.produced), first.first_latency_ms()
+                run.ready, started = time.time(), cpu()
             self.say(f"{label}: {len(messages):,} messages, {workers} worker(s)")
-            asyncio.run(go(run, messages))
+            if backlog:
+                asyncio.run(collect(settings, run, procs, self.say))
+            else:
+                asyncio.run(go(run, messages))
+            run.cpu_seconds = cpu() - started
             if argv is None:
                 run.stage_us = stage_means(procs[0].metrics())
                 if run.missing:  # what a stall looked like, for its diagnosis
@@ -258,7 +302,9 @@ class Bench:
         return run
 
 
-def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = False) -> dict:
+def bench(
+    bootstrap: str, stories: int, latency_seconds: float, catchup_stories: int, keep: bool = False
+) -> dict:
     """Every measurement, in order; the result as one JSON-ready dict."""
 
     logging.getLogger("aiokafka").setLevel(logging.WARNING)  # it narrates every subscription
@@ -292,9 +338,13 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
             f"latency: the worker answered {paced_run.sps:.0f}/s of the {rate:.0f}/s offered; "
             "it fell behind, so the percentiles describe a growing queue, not half load"
         )
+    backlog = list(wire_messages(catchup_stories, seed=14))
+    catchup = runs.measure("catchup", backlog, backlog=True)
     say("pure stages, one core:")
     stages = stage_rates()
-    throughput = {"passthrough": passthrough, "pipeline": one, "pipeline_2w": two}
+    throughput = {
+        "passthrough": passthrough, "pipeline": one, "pipeline_2w": two, "catchup": catchup
+    }  # fmt: skip
     missing = {name: run.missing for name, run in throughput.items() if run.missing}
     if missing:
         say(f"messages without an outcome when the stream stalled: {missing}; logs kept")
@@ -318,6 +368,12 @@ def bench(bootstrap: str, stories: int, latency_seconds: float, keep: bool = Fal
         "latency_fell_behind": behind,
         "rss_mb": round(max(one.rss_mb, two.rss_mb)),
         "stage_us": {k: round(v) for k, v in one.stage_us.items()},
+        "cpu_ms_per_story": {
+            "backlog": round(catchup.cpu_ms_per_story, 2),
+            "half_load": round(paced_run.cpu_ms_per_story, 2),
+        },
+        "catchup": catchup.catchup(),
+        "start_s": catchup.catchup().get("start_s"),
         "stages_sps": {k: round(v) for k, v in stages.items()},
     }
 
@@ -337,6 +393,12 @@ def report(r: dict) -> str:
             f"(a fresh worker's first message: {r['latency_first_ms']:.0f} ms)"
             + (" FELL BEHIND the offered load" if r["latency_fell_behind"] else ""),
             f"peak RSS          {r['rss_mb']} MB",
+            f"CPU per story     {r['cpu_ms_per_story']['backlog']} ms in a backlog, "
+            f"{r['cpu_ms_per_story']['half_load']} ms at half load",
+            f"catch-up          {r['catchup'].get('stories', 0):,} waiting: started in "
+            f"{r['start_s']} s, first outcome {r['catchup'].get('first_outcome_s')} s after "
+            f"ready, {r['catchup'].get('outcomes_at_quarter', 0):.0%} of the outcomes "
+            f"in the first quarter of {r['catchup'].get('seconds')} s",
             "time per stage    " + ", ".join(f"{k} {v} µs" for k, v in r["stage_us"].items()),
             "pure stages       " + ", ".join(f"{k} {v:,}/s" for k, v in r["stages_sps"].items()),
         ]

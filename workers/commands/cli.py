@@ -117,12 +117,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure throughput, latency and memory on the broker (loopback)",
         description="Generate a wire corpus, then measure on the broker: a passthrough "
         "baseline, the pipeline with one and with two workers (stories/s, peak RSS, time per "
-        "stage), end-to-end latency at half the one-worker rate, and each pure stage alone. "
+        "stage), end-to-end latency at half the one-worker rate, a catch-up from a backlog "
+        "(start-up, first outcome, flow), CPU per story, and each pure stage alone. "
         "Starts its own worker processes on fresh topics. Takes several minutes.",
     )
     bench.add_argument("--stories", type=int, default=30_000, help="messages per throughput run")
     bench.add_argument(
         "--latency-seconds", type=float, default=30.0, help="length of the half-load run"
+    )
+    bench.add_argument(
+        "--catchup-stories",
+        type=int,
+        default=20_000,
+        help="messages waiting before the catch-up run's worker starts",
     )
     bench.add_argument("--json", action="store_true", help="end with one JSON line on stdout")
     bench.add_argument("--keep", action="store_true", help="keep the worker logs and state")
@@ -228,9 +235,16 @@ def cmd_top(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from workers.bench.load import bench, report
 
-    if args.stories < 100 or args.latency_seconds <= 0:
-        raise ConfigError("--stories/--latency-seconds", args.stories, "need >= 100 and > 0")
-    result = bench(settings.kafka_bootstrap, args.stories, args.latency_seconds, args.keep)
+    if args.stories < 100 or args.latency_seconds <= 0 or args.catchup_stories < 100:
+        raise ConfigError(
+            "--stories/--latency-seconds/--catchup-stories",
+            (args.stories, args.latency_seconds, args.catchup_stories),
+            "need >= 100, > 0 and >= 100",
+        )
+    result = bench(
+        settings.kafka_bootstrap, args.stories, args.latency_seconds, args.catchup_stories,
+        args.keep,
+    )  # fmt: skip
     print(report(result))
     if args.json:
         print(orjson.dumps(result).decode())

@@ -83,6 +83,15 @@ class Worker:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used (user and system; 0 once it has exited)."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text() if self.proc else ""
+        except OSError:
+            return 0.0
+        fields = stat.rsplit(")", 1)[-1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
     def metrics(self) -> str:
         url = f"http://127.0.0.1:{self.env['NEWSWIRE_METRICS_PORT']}/metrics"
         with urllib.request.urlopen(url, timeout=5) as response:

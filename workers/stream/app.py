@@ -44,6 +44,12 @@ ROCKSDB_OPTIONS = {
 # (each carries its story), and the next fetch waits for those to be consumed: the
 # decide agent spent two thirds of its time idle. Measured in docs/BENCHMARKS.md.
 FETCH_BYTES = 8 * 1024**2
+# Records a fetch hands Faust, and an agent's queue: Faust's drain loop waits on a full
+# queue, so a batch of thousands of raw records held the decision partition's next
+# records back for seconds in a catch-up (docs/ARCHITECTURE.md, "One decision
+# partition"; with the consumer's decision-first fetch).
+POLL_RECORDS = 500
+STREAM_BUFFER = 1024
 
 
 class IdempotentProducer(faust_aiokafka.Producer):
@@ -122,6 +128,8 @@ def create_app(settings: Settings) -> Wiring:
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
         producer_linger=PRODUCER_LINGER_SECONDS,
         consumer_max_fetch_size=FETCH_BYTES,
+        broker_max_poll_records=POLL_RECORDS,
+        stream_buffer_maxsize=STREAM_BUFFER,
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 4),
         # No standby copies of the table on other workers: a new owner restores it from

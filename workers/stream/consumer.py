@@ -51,6 +51,11 @@ class RebalanceSafeConsumer(faust_aiokafka.Consumer):
     - **A paused partition is not delivered.** A partition whose stream queue was full
       is delivered by Faust whether active or not; once recovery paused it, its records
       reached the agents before the table was restored. Pausing takes it off that list.
+    - **The decision partition's records come first.** aiokafka hands out buffered
+      records in the order their fetches arrived, so in a catch-up the prepared
+      records waited behind megabytes of raw ones and nothing was decided until
+      nearly everything was prepared. A fetch asks for the decision partition's
+      records, then for the others'.
     - **Stream partitions are delivered in offset order, each offset once.** A batch
       fetched before a seek went on being delivered after it, and the delivery under
       way when the seek came wrote its offset over the one the seek had set: records
@@ -90,7 +95,15 @@ class RebalanceSafeConsumer(faust_aiokafka.Consumer):
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> RecordMap:
         wanted = None if active_partitions is None else set(active_partitions)
-        return await super()._getmany(wanted, timeout)
+        decision = getattr(self.app.assignor, "decision_topic", None)
+        first = {tp for tp in wanted or () if tp.topic == decision}
+        if not first or not wanted or first == wanted:
+            return await super()._getmany(wanted, timeout)
+        # The decision partition's buffered records first, then the others': an empty set
+        # would mean "every partition" to aiokafka, hence the guards.
+        records = await super()._getmany(first, 0.0)
+        rest = await super()._getmany(wanted - first, 0.0 if records else timeout)
+        return {**records, **rest}
 
     def pause_partitions(self, tps: Iterable[TP]) -> None:
         tps = set(tps)
