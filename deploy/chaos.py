@@ -116,6 +116,13 @@ class OutcomeReader:
 def uncommitted(settings: Settings) -> dict[str, int]:
     """Per raw and prepared partition ("topic:partition"), the messages after the worker
     group's committed offset; partitions committed to their end are left out."""
+    offsets = group_offsets(settings)
+    return {tp: end - done for tp, (done, end) in offsets.items() if end > done}
+
+
+def group_offsets(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Per raw and prepared partition ("topic:partition"), the worker group's committed
+    offset (0 if none) and the partition's end."""
     t = settings.topics
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -129,8 +136,7 @@ def uncommitted(settings: Settings) -> dict[str, int]:
             for p in consumer.partitions_for_topic(topic) or ()
         ]
         ends = consumer.end_offsets(tps)
-        behind = {tp: ends[tp] - (consumer.committed(tp) or 0) for tp in tps}
-        return {f"{tp.topic}:{tp.partition}": n for tp, n in behind.items() if n > 0}
+        return {f"{tp.topic}:{tp.partition}": (consumer.committed(tp) or 0, ends[tp]) for tp in tps}
     finally:
         consumer.close()
 
@@ -156,6 +162,8 @@ class Run:
     start_worker: Callable[[str], Worker]
     workers: list[Worker]
     say: Callable[[str], None]
+    launched: float = 0.0  # when the first workers were started (monotonic)
+    failures: list[str] = field(default_factory=list)  # what a fault found wrong
 
 
 def fault_none(run: Run, progress: Callable[[float], None]) -> None:
@@ -244,6 +252,23 @@ def handover(kill: bool) -> Callable[[Run, Callable[[float], None]], None]:
     return fault
 
 
+def fault_start3(run: Run, progress: Callable[[float], None]) -> None:
+    """Three workers started at the same moment on a backlog (a rollout of three
+    replicas): every raw partition must make progress within START_PROGRESS_SECONDS."""
+    raw = run.settings.topics.raw
+    deadline = run.launched + START_PROGRESS_SECONDS
+    idle: list[str] = []
+    while time.monotonic() < deadline:
+        offsets = group_offsets(run.settings)
+        idle = [tp for tp, (done, end) in offsets.items() if tp.startswith(raw) and not done]
+        if not idle:
+            run.say(f"every raw partition committed within {time.monotonic() - run.launched:.0f} s")
+            return
+        time.sleep(1.0)
+    run.failures.append(f"no progress within {START_PROGRESS_SECONDS:.0f} s: {', '.join(idle)}")
+    run.say(run.failures[-1])
+
+
 def fault_produce(run: Run, progress: Callable[[float], None]) -> None:
     """Every produce to the enriched topic fails for 15 s (message size limit of 64 bytes)."""
     progress(1 / 3)
@@ -264,7 +289,11 @@ SCENARIOS: dict[str, Callable[[Run, Callable[[float], None]], None]] = {
     "produce": fault_produce,
     "handover": handover(kill=False),
     "handover9": handover(kill=True),
+    "start3": fault_start3,
 }
+# Scenarios that start this many workers at the same moment (the others start one).
+TOGETHER = {"start3": 3}
+START_PROGRESS_SECONDS = 60.0
 # Scenarios whose stream is produced while they run, at this many messages a second: the
 # decision partition must move while stories still arrive.
 RATES = {"handover": 100.0, "handover9": 100.0}
@@ -277,10 +306,12 @@ class Result:
     seconds: float
     after_fault: float  # from the fault's end until every message was answered
     committed: bool  # the group committed every raw and prepared offset at the end
+    failures: list[str] = field(default_factory=list)  # what the fault itself found wrong
 
     @property
     def ok(self) -> bool:
-        return self.tally.missing == 0 and self.tally.doubled == 0 and self.committed
+        t = self.tally
+        return t.missing == 0 and t.doubled == 0 and self.committed and not self.failures
 
     def row(self) -> str:
         t = self.tally
@@ -379,11 +410,13 @@ def run_scenario(
     def progress(fraction: float) -> None:
         pump(lambda: len(tally.per_origin) >= fraction * count)
 
+    run = Run(kafka, settings, start_worker, workers, say, time.monotonic())
     try:
-        start_worker("w0").wait_ready()
+        for started_worker in [start_worker(f"w{i}") for i in range(TOGETHER.get(name, 1))]:
+            started_worker.wait_ready()
         if rate:
             producer.start()
-        (fault or SCENARIOS[name])(Run(kafka, settings, start_worker, workers, say), progress)
+        (fault or SCENARIOS[name])(run, progress)
         faulted = time.monotonic()
         pump(lambda: len(tally.per_origin) >= count)
         seconds = time.monotonic() - started
@@ -403,9 +436,9 @@ def run_scenario(
         for worker in workers:
             worker.stop()
         reader.close()
-    result = Result(name, tally, seconds, after_fault, committed)
+    result = Result(name, tally, seconds, after_fault, committed, run.failures)
     if not result.ok:
-        say(f"{name}: {tally.examples()}; not committed: {behind or 'none'}")
+        say(f"{name}: {tally.examples()}; not committed: {behind or 'none'}; {run.failures}")
     return result
 
 
