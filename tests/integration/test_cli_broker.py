@@ -155,7 +155,7 @@ def test_bench_measures_every_figure_and_ends_with_json(env):
     assert {"clean", "entities", "dedupe"} <= set(figures["stage_us"])
     assert figures["cpu_ms_per_story"]["backlog"] > 0 < figures["cpu_ms_per_story"]["half_load"]
     catchup = figures["catchup"]
-    assert catchup["stories"] == 300 and 0 < catchup["outcomes_at_quarter"] <= 1
+    assert catchup["stories"] == 300 and 0 <= catchup["outcomes_at_quarter"] <= 1
     assert 0 < catchup["first_outcome_s"] < figures["start_s"] == catchup["start_s"]
     assert b"pipeline, 2 workers" in result.stdout
 
