@@ -157,7 +157,7 @@ def test_a_fetch_asks_for_the_partitions_active_when_it_was_asked_for():
     active = {RAW0, PREPARED}
     asyncio.run(c._getmany(active_partitions=active, timeout=1.0))
     active.clear()  # a rebalance pauses everything while the fetch waits
-    assert c._thread.fetched_for == [{PREPARED}, {RAW0}]
+    assert c._thread.fetched_for == [{PREPARED}, {RAW0, PREPARED}]
 
 
 def test_the_decision_partitions_records_are_fetched_first():
@@ -170,6 +170,10 @@ def test_the_decision_partitions_records_are_fetched_first():
     records = asyncio.run(c._getmany(active_partitions={RAW0, RAW1, PREPARED}, timeout=1.0))
     assert list(records) == [PREPARED, RAW0, RAW1]
     assert thread.fetched_for == [{PREPARED}, {RAW0, RAW1}]
+    thread.fetched_for.clear()
+    thread.buffered = {RAW0: [3]}  # no decision record buffered: one wait for any
+    asyncio.run(c._getmany(active_partitions={RAW0, PREPARED}, timeout=1.0))
+    assert thread.fetched_for == [{PREPARED}, {RAW0, PREPARED}]
     thread.fetched_for.clear()
     asyncio.run(c._getmany(active_partitions={RAW0}, timeout=1.0))  # not the decider
     asyncio.run(c._getmany(active_partitions={PREPARED}, timeout=1.0))  # only the decider

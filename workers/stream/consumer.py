@@ -99,11 +99,14 @@ class RebalanceSafeConsumer(faust_aiokafka.Consumer):
         first = {tp for tp in wanted or () if tp.topic == decision}
         if not first or not wanted or first == wanted:
             return await super()._getmany(wanted, timeout)
-        # The decision partition's buffered records first, then the others': an empty set
-        # would mean "every partition" to aiokafka, hence the guards.
+        # The decision partition's buffered records first, then the others' (an empty set
+        # would mean "every partition" to aiokafka, hence the guards). With none buffered,
+        # one wait for any partition: a wait for the others only would hold back the
+        # decision records fetched meanwhile (p50 at half load went from 40 to 160 ms).
         records = await super()._getmany(first, 0.0)
-        rest = await super()._getmany(wanted - first, 0.0 if records else timeout)
-        return {**records, **rest}
+        if not records:
+            return await super()._getmany(wanted, timeout)
+        return {**records, **await super()._getmany(wanted - first, 0.0)}
 
     def pause_partitions(self, tps: Iterable[TP]) -> None:
         tps = set(tps)
