@@ -130,7 +130,7 @@ def name_words(name: str) -> list[str]:
     """The words of a name the gazetteer does not know: a name is not translated, so
     "Zinoviev" is evidence in every language, whether the tagger saw a person ("Georgy
     Zinoviev") or took him into an organisation ("Duta Besar Rusia Georgy Zinoviev")."""
-    words = [fold(w) for w in WORD.findall(name)]
+    words = WORD.findall(fold_chars(name))
     return [f"w:{w}" for w in words if len(w) >= MIN_TERM_LETTERS and w not in STOP_TERMS]
 
 
@@ -150,7 +150,7 @@ def quantity_key(kind: str, text: str) -> str | None:
 
 def headline_terms(headline: str, language: str) -> list[str]:
     """The headline's content words, within its language."""
-    words = [fold(w) for w in WORD.findall(headline)]
+    words = WORD.findall(fold_chars(headline))
     kept = [w for w in words if len(w) >= MIN_TERM_LETTERS and w not in STOP_TERMS]
     return [f"t:{language}:{w}" for w in dict.fromkeys(kept)][:MAX_TERMS]
 
