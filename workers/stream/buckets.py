@@ -83,32 +83,29 @@ class BucketStore:
         self._open()
 
     def sweep(self, before: float) -> tuple[int, int]:
-        """Delete buckets last used before `before`: (deleted, kept), read as a stream."""
+        """Delete buckets last used before `before`: (deleted, kept)."""
+        return self.sweep_keys(
+            BAND_PREFIX, lambda value: struct.unpack_from("<d", value)[0] < before
+        )
+
+    def sweep_keys(self, prefix: str, doomed: Callable[[bytes], bool]) -> tuple[int, int]:
+        """Delete the entries under `prefix` whose value `doomed` picks, read as a stream:
+        (deleted, kept)."""
         deleted = kept = 0
-        doomed: list[bytes] = []
+        found: list[bytes] = []
+        start = prefix.encode()
         # RocksDB iterates a snapshot, so it may be written meanwhile; a dict may not.
         items = list(self._db.items()) if isinstance(self._db, dict) else self._db.items()
         for key, value in items:
-            if not key.startswith(BAND_PREFIX.encode()):
+            if not key.startswith(start):
                 continue
-            if struct.unpack_from("<d", value)[0] >= before:
+            if not doomed(value):
                 kept += 1
                 continue
-            doomed.append(key)
-            if len(doomed) >= SWEEP_CHUNK:
-                deleted += self._delete(doomed)
-        return deleted + self._delete(doomed), kept
-
-    def sweep_keys(self, prefix: str, doomed: Callable[[bytes], bool]) -> int:
-        """Delete the entries under `prefix` whose value `doomed` says are; how many."""
-        deleted, found = 0, []
-        items = list(self._db.items()) if isinstance(self._db, dict) else self._db.items()
-        for key, value in items:
-            if key.startswith(prefix.encode()) and doomed(value):
-                found.append(key)
-                if len(found) >= SWEEP_CHUNK:
-                    deleted += self._delete(found)
-        return deleted + self._delete(found)
+            found.append(key)
+            if len(found) >= SWEEP_CHUNK:
+                deleted += self._delete(found)
+        return deleted + self._delete(found), kept
 
     def _delete(self, keys: list[bytes]) -> int:
         for key in keys:
