@@ -285,3 +285,13 @@ def test_a_breaking_alert_sent_long_after_the_story_broke_is_stale():
     assert not breaking_alert(story, T0 + 60, opts).stale
     late = breaking_alert(story, T0 + 2 * 3600, opts)  # decided in a catch-up
     assert late.stale and late.reason == "3 sources within 60 minutes"
+
+
+def test_an_article_without_published_at_is_stale_by_its_arrival():
+    now = T0 + 7200
+    watches = parse_watchlist("watches: [{name: w, keywords: [Zinoviev]}]")
+    arrived = Origin("t", 0, 0, now - 5400)  # read from the raw topic after an outage
+    article = PIPELINE.prepare(orjson.dumps(SEOUL_EN), None, arrived).event
+    article = replace(article, published_at=None)
+    (alert,), _ = StoryStage(linked=LINKED).alerts(article, watches, MemoryIndex(10).get, now)
+    assert alert.stale

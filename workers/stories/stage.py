@@ -104,8 +104,8 @@ def _written(article: Enriched) -> float:
     reached the raw topic."""
     for stamp in (article.published_at, article.received_at):
         try:
-            return datetime.fromisoformat(stamp).timestamp() if stamp else math.inf
-        except ValueError:
+            return datetime.fromisoformat(stamp).timestamp()
+        except (TypeError, ValueError):  # none, or not a time
             continue
     return math.inf
 
