@@ -50,6 +50,12 @@ def check_event():
     return assert_valid_event
 
 
+@pytest.fixture
+def check_raw():
+    """The raw story schema's check, for tests of producers: `check_raw(story_dict)`."""
+    return RAW_VALIDATOR.validate
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """On CI a skipped test is a failure: the suite must really run against Kafka."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

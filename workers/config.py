@@ -234,6 +234,24 @@ class Settings:
         _readable_file,
         'YAML of lines never cut, per source ("*": any): source: [line, ...]',
     )
+    sources_host_gap_seconds: float = _setting(
+        1.0, _float_non_negative, "newswire sources: least time between two requests to one host"
+    )
+    sources_timeout_seconds: float = _setting(
+        30.0, _float_positive, "newswire sources: connect and read timeout of a request"
+    )
+    sources_max_bytes: int = _setting(
+        10_000_000, _positive, "newswire sources: larger documents and pages are refused"
+    )
+    sources_backoff_max_minutes: float = _setting(
+        60.0, _float_positive, "newswire sources: a failing source is retried at least this often"
+    )
+    sources_seen_days: float = _setting(
+        30.0, _float_positive, "newswire sources: how long an item sent is remembered"
+    )
+    sources_seen_max: int = _setting(
+        500_000, _positive, "newswire sources: items sent remembered at most; oldest go first"
+    )
     log_level: str = _setting(
         "info", _choice("debug", "info", "warning", "error"), "log level of the worker"
     )
@@ -325,6 +343,11 @@ class Topics:
     @property
     def stories(self) -> str:
         return f"{self.prefix}.stories"
+
+    @property
+    def sources_seen(self) -> str:
+        """`newswire sources`' ledger of the items it sent (compacted)."""
+        return f"{self.prefix}.sources-seen"
 
     @property
     def prepared(self) -> str:

@@ -17,8 +17,9 @@ ALLOWED = {
     "stream": {"core", "pipeline", "stories", "ops", "stream"},
     "evaluation": {"core", "pipeline", "stories", "evaluation"},
     "training": {"core", "pipeline", "evaluation", "training"},
+    "sources": {"core", "pipeline", "ops", "stream", "sources"},
     "bench": {"core", "pipeline", "stories", "ops", "stream", "evaluation", "bench"},
-    "commands": {"core", "pipeline", "stories", "ops", "stream", "bench", "commands"},
+    "commands": {"core", "pipeline", "stories", "ops", "stream", "sources", "bench", "commands"},
 }
 # The pure stages run without a broker, a framework or a metrics registry.
 PIPELINE_FORBIDDEN = {"faust", "mode", "aiokafka", "kafka", "prometheus_client"}

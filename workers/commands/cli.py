@@ -55,11 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
         "produce",
         help="send raw stories to PREFIX.raw",
         description="Send stories from JSON-lines files (one raw story per line, sent as is), "
+        "wire-format files (.xml: NewsML-G2, NITF, RSS, Atom; .json: ninjs, JSON Feed), "
         ".txt/.html files (one story each) or directories of them; '-' reads JSON lines "
         "from stdin. Keys are story ids, or a stable id derived from the content.",
     )
     produce.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or '-'")
     produce.add_argument("--topic", help="topic to send to (default PREFIX.raw)")
+
+    sources = sub.add_parser(
+        "sources",
+        help="poll feeds, news sitemaps and wire endpoints into PREFIX.raw",
+        description="Poll the sources listed in FILE (YAML: a 'sources' list; docs/SOURCES.md) "
+        "and send each new item to PREFIX.raw once: RSS, Atom, JSON Feed, news sitemaps, "
+        "IPTC ninjs, NewsML-G2 and NITF. Items sent are remembered in PREFIX.sources-seen, so "
+        "a restart sends nothing twice; a second copy stands by. FILE is re-read when it "
+        "changes. /metrics on NEWSWIRE_METRICS_PORT. Stop with Ctrl-C or SIGTERM.",
+        epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sources.add_argument("file", type=Path, metavar="FILE", help="the sources file (YAML)")
 
     process = sub.add_parser(
         "process",
@@ -166,7 +180,13 @@ def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("PATH", missing[0], "no such file or directory")
     summary = produce(settings, args.paths, topic=args.topic)
     print(summary, file=sys.stderr)
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or summary.unread else 0
+
+
+def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.commands.sources import run_sources
+
+    return run_sources(settings, args.file)
 
 
 def cmd_process(settings: Settings, args: argparse.Namespace) -> int:
@@ -254,6 +274,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS = {
     "worker": cmd_worker,
     "produce": cmd_produce,
+    "sources": cmd_sources,
     "process": cmd_process,
     "tail": cmd_tail,
     "bench": cmd_bench,

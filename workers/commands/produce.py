@@ -1,9 +1,11 @@
-"""Send raw stories to the raw topic (kafka-python), from JSON-lines, .txt/.html files or stdin.
+"""Send raw stories to the raw topic (kafka-python), from JSON-lines, .txt/.html files,
+wire-format files (ninjs, NewsML-G2, NITF; JSON Feed and RSS too) or stdin.
 
 JSON lines are sent as they are, byte for byte: a malformed line still reaches
 the worker, which dead-letters it with the reason. Keys are story ids; a story
 without one gets a stable id derived from its content, so sending the same file
-twice sends the same keys.
+twice sends the same keys. A wire-format file is read here (docs/SOURCES.md has
+the mapping); one that cannot be read is reported, and nothing of it is sent.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from kafka.errors import KafkaError
 from tqdm import tqdm
 
 from workers.config import Settings
+from workers.sources import documents
+from workers.sources.items import raw_story
+from workers.sources.xml import Refused
 from workers.stream.broker import client_config, talking_to
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,7 @@ class Summary:
     sent: int = 0
     not_json: int = 0
     failed: Counter[str] = field(default_factory=Counter)
+    unread: list[str] = field(default_factory=list)  # wire files refused, with why
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, failed {sum(self.failed.values())}"
@@ -49,6 +55,8 @@ class Summary:
             text += f" ({self.not_json} lines not valid JSON: the worker dead-letters them)"
         for reason, count in self.failed.most_common():
             text += f"\n  failed {count}: {reason}"
+        for why in self.unread:
+            text += f"\n  not read: {why}"
         return text
 
 
@@ -69,8 +77,11 @@ def json_line_key(line: bytes) -> tuple[bytes, bool]:
     return content_id(line).encode(), True
 
 
-def read_messages(paths: Iterable[str], stdin: BinaryIO) -> Iterator[tuple[Message, bool]]:
-    """Every message in `paths` ('-' is stdin), with whether it was valid JSON."""
+def read_messages(
+    paths: Iterable[str], stdin: BinaryIO, unread: list[str]
+) -> Iterator[tuple[Message, bool]]:
+    """Every message in `paths` ('-' is stdin), with whether it was valid JSON; wire files
+    that cannot be read are listed in `unread`."""
     for name in paths:
         if name == "-":
             yield from _json_lines(stdin, "stdin")
@@ -81,9 +92,42 @@ def read_messages(paths: Iterable[str], stdin: BinaryIO) -> Iterator[tuple[Messa
             suffix = file.suffix.lower()
             if suffix in PLAIN_SUFFIXES:
                 yield _plain_file(file, PLAIN_SUFFIXES[suffix]), True
+            elif (data := _wire_document(file)) is not None:
+                yield from _wire_file(file, data, unread)
             else:
                 with file.open("rb") as fh:
                     yield from _json_lines(fh, str(file))
+
+
+def _wire_document(path: Path) -> bytes | None:
+    """The file's bytes if it is a wire document: any .xml; a .json that is one ninjs
+    object (it has a `uri`), a list of them, or a JSON Feed (not JSON lines)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xml", ".json"):
+        return None
+    data = path.read_bytes()
+    if suffix == ".xml":
+        return data
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    wire = isinstance(doc, list) or (isinstance(doc, dict) and ("uri" in doc or "items" in doc))
+    return data if wire else None
+
+
+def _wire_file(path: Path, data: bytes, unread: list[str]) -> Iterator[tuple[Message, bool]]:
+    try:
+        items = documents.read(data).items
+    except Refused as exc:
+        unread.append(f"{path}: {exc}")
+        return
+    if not items:
+        unread.append(f"{path}: no text items (pictures, packages and events are left out)")
+    for number, item in enumerate(items, 1):
+        key = item.key(item.provider.get("credit", ""))
+        story = raw_story(item, key, item.provider.get("credit", ""))
+        yield Message(story["id"].encode(), orjson.dumps(story), f"{path}#{number}"), True
 
 
 def _json_lines(fh: BinaryIO, name: str) -> Iterator[tuple[Message, bool]]:
@@ -128,7 +172,7 @@ def produce(settings: Settings, paths: list[str], topic: str | None = None) -> S
         progress.update()
 
     try:
-        for message, ok in read_messages(paths, sys.stdin.buffer):
+        for message, ok in read_messages(paths, sys.stdin.buffer, summary.unread):
             summary.not_json += not ok
             try:
                 future = producer.send(topic, key=message.key, value=message.value)

@@ -152,3 +152,43 @@ class Metrics:
             )
             for (qid, name), n in links.items():
                 self.linked.labels(qid, name).inc(n)
+
+
+class SourceMetrics:
+    """The metrics of `newswire sources`: per source (the file bounds their number)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.fetches = Counter(
+            "newswire_source_fetches_total",
+            "Polls of a source's document, by result (ok, not_modified, or the failure)",
+            ["source", "result"],
+            registry=registry,
+        )
+        self.refused = Counter(
+            "newswire_source_refused_total",
+            "Documents and pages refused, by source and reason (too_large, entities, ...)",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.sent = Counter(
+            "newswire_source_items_sent_total",
+            "Items sent to the raw topic, by source",
+            ["source"],
+            registry=registry,
+        )
+        self.skipped = Counter(
+            "newswire_source_items_skipped_total",
+            "Items not sent, by source and reason (no_text, robots)",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.failing = Gauge(
+            "newswire_source_failures_in_a_row",
+            "Polls of a source that failed in a row (0 when its last poll worked)",
+            ["source"],
+            registry=registry,
+        )
+        self.seen = Gauge(
+            "newswire_source_seen_items", "Items in the ledger of items sent", registry=registry
+        )

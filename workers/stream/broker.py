@@ -40,6 +40,13 @@ def client_config(settings: Settings, role: str) -> dict[str, Any]:
     return config
 
 
+def aio_client_config(settings: Settings, role: str) -> dict[str, Any]:
+    """The same settings for an aiokafka client (`newswire sources` is asyncio)."""
+    config = client_config(settings, role)
+    del config["bootstrap_timeout_ms"]
+    return config
+
+
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     """The TLS context for SSL and SASL_SSL (system CAs unless a CA file is set), else None."""
     if not settings.kafka_security_protocol.endswith("SSL"):
@@ -114,8 +121,9 @@ def talking_to(settings: Settings) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create newswire's topics if missing, the internal `prepared` one too.
+def ensure_topics(settings: Settings, ledger: bool = False) -> list[str]:
+    """Create newswire's topics if missing, the internal `prepared` one too (and with
+    `ledger`, the ledger of `newswire sources`).
 
     Faust would create `prepared` itself, but on a fresh deployment its consumer can
     join the group first: the topic is then left out of the assignment ("Ignoring
@@ -127,6 +135,13 @@ def ensure_topics(settings: Settings) -> list[str]:
     wanted = {name: settings.partitions for name in public} | {t.prepared: DECIDE_PARTITIONS}
     # A story's state replaces its earlier ones: only the latest is kept.
     configs = {t.stories: {"cleanup.policy": "compact"}}
+    if ledger:  # one partition: the copy of `newswire sources` that holds it polls
+        wanted[t.sources_seen] = 1
+        retention = int(settings.sources_seen_days * 86_400_000)
+        configs[t.sources_seen] = {
+            "cleanup.policy": "compact,delete",
+            "retention.ms": str(retention),
+        }
     with talking_to(settings):
         client = KafkaAdminClient(
             **client_config(settings, "admin"), request_timeout_ms=CONNECT_TIMEOUT_MS

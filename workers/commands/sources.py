@@ -1,0 +1,141 @@
+"""`newswire sources FILE`: poll feeds, news sitemaps and wire endpoints into PREFIX.raw.
+
+Runs until SIGTERM or Ctrl-C, re-reading FILE when it changes (a file that no
+longer parses is refused with a log line; the sources read before go on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, start_http_server
+
+from workers.config import Settings
+from workers.errors import BrokerError, ConfigError
+from workers.ops.metrics import SourceMetrics
+from workers.sources.fetch import Fetcher
+from workers.sources.ledger import Ledger, SeenSet
+from workers.sources.poller import Poller
+from workers.sources.spec import SourcesError, Spec, parse_sources
+from workers.stream.broker import aio_client_config, ensure_topics
+
+log = logging.getLogger(__name__)
+
+RECHECK_SECONDS = 5.0  # how often the sources file is checked for changes
+
+
+class SourcesFile:
+    """The sources in force, from `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp = self._stat()
+        try:
+            self.specs: tuple[Spec, ...] = parse_sources(path.read_text(encoding="utf-8"))
+        except (SourcesError, OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("FILE", str(path), str(exc)) from None
+        log.info("sources %s: %d sources", path, len(self.specs))
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def refresh(self) -> bool:
+        """Read the file again if it changed; True when new sources are in force."""
+        stamp = self._stat()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            specs = parse_sources(self.path.read_text(encoding="utf-8"))
+        except (SourcesError, OSError, UnicodeDecodeError) as exc:
+            log.error("sources %s refused, the %d sources read before go on: %s",
+                      self.path, len(self.specs), exc)  # fmt: skip
+            return False
+        self.specs = specs
+        log.info("sources %s re-read: %d sources", self.path, len(specs))
+        return True
+
+
+def run_sources(settings: Settings, path: Path) -> int:
+    """Poll the sources in `path` until stopped."""
+    sources = SourcesFile(path)
+    ensure_topics(settings, ledger=True)
+    metrics = SourceMetrics(CollectorRegistry())
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, settings.metrics_host, metrics.registry)
+    try:
+        asyncio.run(_poll(settings, sources, metrics))
+    except KafkaError as exc:
+        raise BrokerError(settings.kafka_bootstrap, f"{type(exc).__name__}: {exc}") from None
+    return 0
+
+
+async def _poll(settings: Settings, sources: SourcesFile, metrics: SourceMetrics) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    config = aio_client_config(settings, "sources")
+    producer = AIOKafkaProducer(
+        **config,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=max(settings.max_body_bytes * 2, 1_048_576),
+    )
+    fetcher = Fetcher(
+        timeout=settings.sources_timeout_seconds,
+        max_bytes=settings.sources_max_bytes,
+        host_gap=settings.sources_host_gap_seconds,
+    )
+    raw = settings.topics.raw
+
+    async def send(story: dict[str, object]) -> None:
+        await producer.send_and_wait(raw, key=str(story["id"]).encode(), value=orjson.dumps(story))
+
+    seen = SeenSet(settings.sources_seen_max, settings.sources_seen_days * 86400)
+    ledger = Ledger(
+        config,
+        producer,
+        settings.topics.sources_seen,
+        f"{settings.app_id}-sources",
+        seen,
+        on_ready=lambda: poller.active.set(),
+        on_revoked=lambda: poller.drain(),
+    )
+    poller = Poller(fetcher, send, ledger, metrics, settings.sources_backoff_max_minutes * 60)
+    await producer.start()
+    try:
+        await ledger.start()
+        poller.follow(sources.specs)
+        reading = asyncio.create_task(ledger.run(), name="ledger")
+        watching = asyncio.create_task(_watch(sources, poller), name="sources file")
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping: finishing the items in flight")
+        await poller.stop()
+        for task in (reading, watching, stopping):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading  # raises what ended it, if not the stop
+        await ledger.stop()
+    finally:
+        await fetcher.aclose()
+        await producer.stop()
+
+
+async def _watch(sources: SourcesFile, poller: Poller) -> None:
+    while True:
+        await asyncio.sleep(RECHECK_SECONDS)
+        if sources.refresh():
+            poller.follow(sources.specs)

@@ -1,0 +1,1 @@
+"""Producers that fetch: feeds, news sitemaps and wire formats, polled into PREFIX.raw."""
