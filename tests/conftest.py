@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +68,93 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") and skipped and exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run", red=True)
         session.exitstatus = 1
+
+
+@dataclass
+class Route:
+    """What the feed server answers on one path."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""  # answers 304 to a request that sends it back
+    gzip: bool = False
+    delay: float = 0.0
+    chunked: bool = False  # no Content-Length: the client learns the size as it reads
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-answer (as one refusing a large body does) is normal."""
+
+
+class FeedServer:
+    """A real HTTP server on loopback for the sources' tests: routes by path, and a log
+    of (path, start, end, request headers) for every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.log: list[tuple[str, float, float, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                start = time.monotonic()
+                route = server.routes.get(self.path, Route(b"not here", 404))
+                time.sleep(route.delay)
+                headers = dict(self.headers)
+                if route.etag and headers.get("If-None-Match") == route.etag:
+                    self.send_response(304)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                else:
+                    body = gzip.compress(route.body) if route.gzip else route.body
+                    self.send_response(route.status)
+                    for name, value in route.headers.items():
+                        self.send_header(name, value)
+                    if route.etag:
+                        self.send_header("ETag", route.etag)
+                    if route.gzip:
+                        self.send_header("Content-Encoding", "gzip")
+                    if route.chunked:
+                        self.send_header("Connection", "close")
+                        self.end_headers()
+                        self.wfile.write(body)
+                        self.close_connection = True
+                    else:
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                server.log.append((self.path, start, time.monotonic(), headers))
+
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def serve(self, path: str, body: bytes = b"", **how: Any) -> str:
+        """Answer `path` with `body` (and `how`: status, headers, etag, gzip, delay,
+        chunked); its URL."""
+        self.routes[path] = Route(body, **how)
+        return self.url + path
+
+    def requests(self, path: str) -> list[tuple[str, float, float, dict[str, str]]]:
+        return [entry for entry in self.log if entry[0] == path]
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def feed_server():
+    """A loopback HTTP server a test fills: `url = feed_server.serve("/rss", body)`."""
+    server = FeedServer()
+    yield server
+    server.close()
