@@ -76,6 +76,7 @@ eval: venv
 	$(BIN)/python -m workers.evaluation.cleaning
 	$(BIN)/python -m workers.evaluation.html_extraction
 	$(BIN)/python -m workers.evaluation.stories
+	$(BIN)/python -m workers.evaluation.sources
 
 DATA ?= ../shared/data/ner
 train-ner: venv

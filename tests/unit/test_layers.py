@@ -15,9 +15,9 @@ ALLOWED = {
     "stories": {"core", "pipeline", "stories"},
     "ops": {"core", "pipeline", "ops"},
     "stream": {"core", "pipeline", "stories", "ops", "stream"},
-    "evaluation": {"core", "pipeline", "stories", "evaluation"},
+    "evaluation": {"core", "pipeline", "stories", "sources", "evaluation"},
     "training": {"core", "pipeline", "evaluation", "training"},
-    "sources": {"core", "pipeline", "ops", "stream", "sources"},
+    "sources": {"core", "pipeline", "ops", "sources"},
     "bench": {"core", "pipeline", "stories", "ops", "stream", "evaluation", "bench"},
     "commands": {"core", "pipeline", "stories", "ops", "stream", "sources", "bench", "commands"},
 }

@@ -27,6 +27,7 @@ def read(name: str, kind: str = "auto") -> documents.Document:
         ("ninjs-1.json", "ninjs", 1),
         ("ninjs-2.json", "ninjs", 1),
         ("newsml-g2.xml", "newsml", 1),
+        ("newsml-1.2.xml", "newsml", 1),
         ("nitf.xml", "nitf", 1),
         ("feed.rss", "rss", 3),
         ("feed.atom", "atom", 1),
@@ -89,6 +90,20 @@ def test_newsml_reads_the_text_item_of_a_message_and_leaves_packages_and_picture
     assert item.provider["dateline"] == "Padang"
     assert item.provider["urgency"] == 1
     assert {"kind": "geoArea", "name": "West Sumatra"} in item.provider["subjects"]
+
+
+def test_legacy_newsml_1_2_is_read_too():
+    (item,) = read("newsml-1.2.xml").items
+    assert item.headline == "Indonesia raises benchmark rate to defend the rupiah"
+    assert item.body.splitlines()[1] == "The rupiah had fallen to its weakest level in two years."
+    assert item.published_at == datetime(2026, 12, 6, 3, 15, tzinfo=UTC)
+    assert (item.guid, item.version, item.language) == (
+        "urn:newsml:wire.example.com:20261206:TX-JKT-0042:1", "1", "en",
+    )  # fmt: skip
+    assert item.provider["credit"] == "Example Wire"
+    assert item.provider["byline"] == "Sari Hakim"
+    assert item.provider["urgency"] == 3
+    assert {"kind": "keyword", "name": "rupiah"} in item.provider["subjects"]
 
 
 def test_nitf_reads_paragraphs_and_subheads_in_order_not_captions_or_tables():

@@ -25,6 +25,7 @@ KINDS = ("auto", "rss", "atom", "jsonfeed", "sitemap", "ninjs", "newsml", "nitf"
 FEED_ROOTS = {"rss": "rss", "RDF": "rss", "feed": "atom"}
 XML_ROOTS = {"urlset": "sitemap", "sitemapindex": "sitemap", "newsItem": "newsml"}
 XML_ROOTS |= {"newsMessage": "newsml", "packageItem": "newsml", "conceptItem": "newsml"}
+XML_ROOTS |= {"NewsML": "newsml"}  # NewsML 1.2, the G2's predecessor
 XML_ROOTS |= {"knowledgeItem": "newsml", "planningItem": "newsml", "nitf": "nitf"} | FEED_ROOTS
 MAX_SITEMAPS = 50  # sitemaps read from one sitemap index
 

@@ -143,7 +143,12 @@ def _string(value: object, keep_lines: bool = False) -> str:
 
 
 def newsml_items(root: Element) -> list[Item]:
-    """Text items of a NewsML-G2 newsItem or newsMessage (packages and pictures left out)."""
+    """Text items of a NewsML-G2 newsItem or newsMessage (packages and pictures left out),
+    or of a legacy NewsML 1.2 document (agencies still send it)."""
+    if local(root.tag) == "NewsML":
+        return [
+            item for element in descendants(root, "NewsItem") if (item := _legacy_item(element))
+        ]
     items = [root] if local(root.tag) == "newsItem" else list(descendants(root, "newsItem"))
     return [item for element in items if (item := _news_item(element))]
 
@@ -196,6 +201,74 @@ def _news_item(element: Element) -> Item | None:
         version=element.get("version", ""),
         provider=provider,
     )
+
+
+def _legacy_item(element: Element) -> Item | None:
+    """A NewsML 1.2 NewsItem: its NITF body, else its XHTML or text content."""
+    nitf = next(descendants(element, "nitf"), None)
+    body = _nitf_text(nitf) if nitf is not None else _legacy_content(element)
+    if not body:
+        return None
+    provider: dict[str, Any] = {"format": "newsml-1.2"}
+    for name, value in (
+        ("byline", _formal(element, "Creator")),
+        ("dateline", _first_text(element, "DateLine")),
+        ("credit", _formal(element, "Provider")),
+        ("urgency", _formal(element, "Urgency")),
+    ):
+        if value:
+            provider[name] = int(value) if name == "urgency" and value.isdigit() else value
+    subjects = [
+        {"kind": "subject", "name": "", "code": e.get("FormalName", "")}
+        for e in element.iter()
+        if local(e.tag) in ("Subject", "SubjectMatter", "SubjectDetail") and e.get("FormalName")
+    ] + [
+        {"kind": "keyword", "name": e.get("Value", "")}
+        for e in descendants(element, "Property")
+        if e.get("FormalName") == "Keyword" and e.get("Value")
+    ]
+    if subjects:
+        provider["subjects"] = subjects
+    language = next(descendants(element, "Language"), None)
+    return Item(
+        guid=_first_text(element, "PublicIdentifier"),
+        headline=_first_text(element, "HeadLine"),
+        body=body,
+        published_at=parse_time(_first_text(element, "FirstCreated")),
+        language=(language.get("FormalName", "") if language is not None else "")
+        or element.get(XML_LANG, ""),
+        version=_first_text(element, "RevisionId"),
+        provider=provider,
+    )
+
+
+def _legacy_content(element: Element) -> str:
+    """The longest text among the item's content items (the headline is one of them)."""
+    texts = [""]
+    for item in descendants(element, "ContentItem"):
+        kind = " ".join(_formal(item, name) for name in ("MimeType", "Format")).lower()
+        data = child(item, "DataContent")
+        if data is None or "css" in kind:
+            continue
+        if len(data):
+            texts.append(html_blocks("".join(tostring(e, encoding="unicode") for e in data)).text)
+        elif "text" in kind:
+            texts.append(_string(data.text, keep_lines=True))
+    return max(texts, key=len)
+
+
+def _formal(element: Element, name: str) -> str:
+    """The FormalName of the first `name` element (or of the Party inside it)."""
+    found = next(descendants(element, name), None)
+    if found is None:
+        return ""
+    party = child(found, "Party")
+    return " ".join((found if party is None else party).get("FormalName", "").split())
+
+
+def _first_text(element: Element, name: str) -> str:
+    found = next(descendants(element, name), None)
+    return " ".join("".join(found.itertext()).split()) if found is not None else ""
 
 
 # --- NITF ------------------------------------------------------------------------
