@@ -11,7 +11,8 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from workers.config import Settings
-from workers.ops.metrics import Metrics
+from workers.ops.metrics import Metrics, SourceMetrics
+from workers.sources.spec import parse_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -52,18 +53,33 @@ def test_compose_worker_uses_the_codes_topics_and_ports():
     assert COMPOSE["services"]["kafka"]["image"].startswith("apache/kafka:4.")
 
 
-def test_prometheus_scrapes_the_worker_metrics_port():
+def test_prometheus_scrapes_the_worker_and_the_sources_metrics_ports():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     targets = [
         t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
     ]
-    assert targets == [f"worker:{Settings.from_env({}).metrics_port}"]
+    sources = Settings.from_env(
+        {k: str(v) for k, v in COMPOSE["services"]["sources"]["environment"].items()}
+    )
+    assert targets == [
+        f"worker:{Settings.from_env({}).metrics_port}",
+        f"sources:{sources.metrics_port}",
+    ]
+
+
+def test_compose_sources_mounts_a_sources_file_that_parses():
+    service = COMPOSE["services"]["sources"]
+    mount = next(v for v in service["volumes"] if v.endswith(":ro"))
+    local, inside = mount.split(":")[:2]
+    assert service["command"] == ["sources", inside]
+    assert parse_sources((ROOT / local).read_text())
 
 
 def exported_metrics() -> set[str]:
-    """Every series name the worker's metrics produce."""
+    """Every series name the worker's and newswire sources' metrics produce."""
     registry = CollectorRegistry()
     Metrics(registry)
+    SourceMetrics(registry)
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
     return {f.name + end for f in registry.collect() for end in suffixes[f.type]}
 

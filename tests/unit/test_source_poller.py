@@ -328,3 +328,41 @@ def test_the_seen_set_forgets_the_oldest_past_its_bounds():
     assert "a" not in seen and "b" in seen and "c" in seen
     seen.add("old", now - 101)
     assert "old" not in seen
+
+
+def test_a_feed_whose_every_item_is_new_again_warns_that_items_were_missed(feed_server, caplog):
+    def feed(numbers) -> bytes:
+        items = "".join(
+            f"<item><title>t{n}</title><link>https://e.org/{n}</link><description>d{n}</description></item>"
+            for n in numbers
+        )
+        return f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+
+    url = feed_server.serve("/rss", feed(range(10)))
+    spec = Spec(url, kind="rss", source="busy", every=600)
+
+    async def polls():
+        p = poller(Sink())
+        await p.poll(spec)
+        feed_server.serve("/rss", feed(range(5, 15)))
+        await p.poll(spec)  # half new: fine
+        feed_server.serve("/rss", feed(range(100, 110)))
+        await p.poll(spec)  # all new: some rolled off between polls
+
+    with caplog.at_level("WARNING", logger="workers.sources.poller"):
+        run(polls())
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "all 10 items are new" in warnings[0], warnings
+
+
+def test_the_sources_file_is_read_again_when_it_changes_and_a_bad_one_is_refused(tmp_path):
+    from workers.commands.sources import SourcesFile
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - url: https://a.example/rss\n")
+    sources = SourcesFile(path)
+    assert not sources.refresh()
+    path.write_text("sources:\n  - url: https://a.example/rss\n  - url: https://b.example/rss\n")
+    assert sources.refresh() and len(sources.specs) == 2
+    path.write_text("sources:\n  - url: nowhere\n")
+    assert not sources.refresh() and len(sources.specs) == 2  # the old ones go on

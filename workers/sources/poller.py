@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PAGE_TRIES = 3  # polls an article page may fail before its item is sent with the feed's text
 REPORT_AFTER = 3  # failures in a row before a source is reported failing
+GAP_WARNING = 10  # a feed this long whose every item is new again: some were likely missed
 OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -55,6 +56,7 @@ class Poller:
         self._in_flight = 0
         self._page_failures: dict[str, int] = {}
         self._tasks: dict[Spec, asyncio.Task[None]] = {}
+        self._polled: set[str] = set()  # sources read at least once by this copy
 
     def follow(self, specs: tuple[Spec, ...]) -> None:
         """Poll exactly `specs` from now on: new ones start, dropped or changed ones stop."""
@@ -122,6 +124,11 @@ class Poller:
         self.metrics.fetches.labels(spec.source, "ok").inc()
         fresh = [item for item in items if item.key(spec.source) not in self.marks.seen]
         fresh.sort(key=lambda item: item.published_at or OLDEST)
+        if len(fresh) == len(items) >= GAP_WARNING and spec.url in self._polled:
+            log.warning("source %s: all %d items are new since the last poll: items may have "
+                        "rolled off the feed between polls; poll it more often (every: %.0fs)",
+                        spec.source, len(items), spec.every)  # fmt: skip
+        self._polled.add(spec.url)
         sent = 0
         for item in fresh:
             if not self.active.is_set():
