@@ -366,3 +366,23 @@ def test_the_sources_file_is_read_again_when_it_changes_and_a_bad_one_is_refused
     assert sources.refresh() and len(sources.specs) == 2
     path.write_text("sources:\n  - url: nowhere\n")
     assert not sources.refresh() and len(sources.specs) == 2  # the old ones go on
+
+
+def test_a_source_whose_sends_fail_backs_off_and_recovers_without_losing_items(feed_server):
+    url = feed_server.serve("/rss", (FIXTURES / "feed.rss").read_bytes())
+    sink = Sink(fail=2)  # the broker refuses twice, then takes them
+
+    async def running():
+        p = poller(sink)
+        task = asyncio.create_task(p.run(Spec(url, kind="rss", source="c", every=0.05)))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(sink.stories) == 3:
+                break
+        alive = not task.done()
+        task.cancel()
+        failing = p.metrics.failing.labels("c")._value.get()
+        return alive, failing
+
+    alive, failing = run(running())
+    assert alive and len(sink.stories) == 3 and failing == 0

@@ -31,6 +31,7 @@ ROBOTS_BYTES = 512 * 1024
 ROBOTS_TTL = 3600.0  # seconds a host's robots.txt is trusted
 ROBOTS_RETRY = 600.0  # after a robots.txt that could not be read: pages wait this long
 MAX_RETRY_AFTER = 86400.0
+MAX_HOSTS = 10_000  # hosts whose turn and robots.txt are remembered; the least recent go
 
 
 class FetchError(Exception):
@@ -99,7 +100,12 @@ class Fetcher:
     @asynccontextmanager
     async def _turn(self, url: str) -> AsyncIterator[None]:
         """This host's turn: one request at a time, `host_gap` seconds apart."""
-        host = self._hosts.setdefault(urlsplit(url).netloc.lower(), _Host(asyncio.Lock()))
+        name = urlsplit(url).netloc.lower()
+        host = self._hosts.pop(name, None) or _Host(asyncio.Lock())
+        self._hosts[name] = host  # the most recent last
+        if len(self._hosts) > MAX_HOSTS:
+            idle = next(n for n, h in self._hosts.items() if not h.lock.locked())
+            del self._hosts[idle]
         async with host.lock:
             wait = host.last + self.host_gap - time.monotonic()
             if wait > 0:
@@ -167,7 +173,10 @@ class Fetcher:
         parser, expires = self._robots.get(origin, (None, 0.0))
         if time.monotonic() >= expires:
             parser, ttl = await self._read_robots(origin)
+            self._robots.pop(origin, None)
             self._robots[origin] = parser, time.monotonic() + ttl
+            if len(self._robots) > MAX_HOSTS:
+                del self._robots[next(iter(self._robots))]
         if parser is None:
             return False
         return parser.can_fetch(USER_AGENT, url)

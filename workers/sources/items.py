@@ -41,9 +41,9 @@ class Item:
         suffix = f"@{self.version}" if self.version else ""
         return f"guid:{source}:{self.guid}{suffix}"
 
-    def with_page(self, html: str, url: str) -> Item:
+    def with_page(self, html: str) -> Item:
         """The item with its fetched article page as the body."""
-        return replace(self, body=html, content_type="text/html", url=url or self.url)
+        return replace(self, body=html, content_type="text/html")
 
 
 def canonical_link(url: str) -> str:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PAGE_TRIES = 3  # polls an article page may fail before its item is sent with the feed's text
 REPORT_AFTER = 3  # failures in a row before a source is reported failing
+MAX_REMEMBERED = 10_000  # pages whose failures are counted
 GAP_WARNING = 10  # a feed this long whose every item is new again: some were likely missed
 OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -97,17 +98,20 @@ class Poller:
             try:
                 await self.poll(spec)
                 failures = 0
-            except (FetchError, Refused) as exc:
+            except Exception as exc:  # one source's failure, whatever it is, stops no other
                 failures += 1
                 delay = backoff(failures, spec.every, max(self.backoff_ceiling, spec.every))
                 if isinstance(exc, FetchError) and exc.retry_after is not None:
                     delay = max(delay, exc.retry_after)
-                self.metrics.fetches.labels(spec.source, exc.reason).inc()
+                reason = getattr(exc, "reason", "error")
+                self.metrics.fetches.labels(spec.source, reason).inc()
                 if isinstance(exc, Refused):
-                    self.metrics.refused.labels(spec.source, exc.reason).inc()
-                level = logging.WARNING if failures >= REPORT_AFTER else logging.INFO
+                    self.metrics.refused.labels(spec.source, reason).inc()
+                known = isinstance(exc, FetchError | Refused)
+                level = logging.WARNING if failures >= REPORT_AFTER or not known else logging.INFO
                 log.log(level, "source %s (%s): %s; failed %d in a row, next try in %.0fs",
-                        spec.source, spec.url, exc, failures, delay)  # fmt: skip
+                        spec.source, spec.url, exc if known else f"{type(exc).__name__}: {exc}",
+                        failures, delay, exc_info=not known)  # fmt: skip
             self.metrics.failing.labels(spec.source).set(failures)
             await asyncio.sleep(delay)
 
@@ -182,6 +186,8 @@ class Poller:
         try:
             page = await self.fetcher.get(item.url, conditional=False)
         except FetchError as exc:
+            if len(self._page_failures) >= MAX_REMEMBERED:  # items that left their feed
+                del self._page_failures[next(iter(self._page_failures))]
             tries = self._page_failures[key] = self._page_failures.get(key, 0) + 1
             self.metrics.refused.labels(spec.source, f"page_{exc.reason}").inc()
             if tries < PAGE_TRIES:
@@ -200,4 +206,4 @@ class Poller:
             return item
         self._page_failures.pop(key, None)
         html = decode_page(page or b"")
-        return item.with_page(html, item.url) if html.strip() else item
+        return item.with_page(html) if html.strip() else item
