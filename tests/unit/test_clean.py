@@ -42,6 +42,15 @@ def test_a_line_repeated_inside_a_story_is_removed_once_kept_once():
     assert [r.reason for r in cleaned.removed] == ["repeat"]
 
 
+def test_a_pages_repeated_lines_are_its_structure_and_stay():
+    rows = "".join(f"<h2>Summary</h2><p>Step {n}: stir the sauce for a minute.</p>" for n in (1, 2))
+    serve = "Serve it warm. " * 20
+    page = f"<html><body><article><h1>Sauce</h1>{rows}<p>{serve}</p></article></body></html>"
+    cleaned = clean_body(page, "text/html", OPTS)
+    assert cleaned.body.split("\n").count("Summary") == 2
+    assert not [r for r in cleaned.removed if r.reason == "repeat"]
+
+
 def test_sentences_that_mention_ads_or_clicks_are_kept():
     body = (
         "Advertisement spending rose 4 percent in the third quarter.\n"

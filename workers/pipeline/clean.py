@@ -81,6 +81,10 @@ def clean_body(
     """Cleaned text of a raw body (HTML first reduced to text); `source` picks the allow list."""
     removed: list[Removed] = []
     allow = opts.allow.folded(source)
+    # A line repeated in a wire story's text is a pasted ad or teaser; repeated in a page's
+    # main text it is the page's structure (headings, table rows, list items): on 844 real
+    # pages, cutting repeats there cost 1.2% of the main text's 4-grams (`make eval`).
+    repeats = content_type != "text/html"
     if content_type == "text/html":
         extracted = html_to_text(body)
         body = extracted.text
@@ -103,7 +107,7 @@ def clean_body(
         if credit_match is not None:
             credit = credit or credit_match.group("credit")
             continue
-        if folded in seen and len(folded) >= opts.min_repeat_chars:
+        if repeats and folded in seen and len(folded) >= opts.min_repeat_chars:
             removed.append(Removed(text=line, reason="repeat"))
             continue
         seen.add(folded)
