@@ -103,3 +103,17 @@ def test_f1_interval_brackets_the_score_and_narrows_with_more_units():
     narrow_low, narrow_high = f1_interval(few * 25)
     assert low < narrow_low < narrow_high < high
     assert f1_interval([unit(1, 1, 1)] * 10) == (1.0, 1.0)
+
+
+def test_numbered_files_with_comments_are_read_as_id_token_tag(tmp_path):
+    path = tmp_path / "uner.iob2"
+    path.write_text(
+        "# newdoc id = a\n# sent_id = a-1\n# text = Bank of Canada rose\n"
+        "1\tBank\tB-ORG\t-\t-\n2\tof\tI-ORG\t-\t-\n3\tCanada\tI-ORG\t-\t-\n4\trose\tO\t-\t-\n\n"
+        "# newdoc id = b\n1\t#\tO\n2\t2020\tO\n\n"
+    )
+    first, second = read_conll(path)
+    assert first.words == ["Bank", "of", "Canada", "rose"]
+    assert first.tags == ["B-ORG", "I-ORG", "I-ORG", "O"]
+    assert (first.doc, second.doc) == (1, 2)
+    assert second.words == ["#", "2020"]

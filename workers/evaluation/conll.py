@@ -36,7 +36,12 @@ class Sentence:
 
 
 def read_conll(path: Path) -> list[Sentence]:
-    """Sentences of a CoNLL file: token first, tag last; IOB1 and stray I- tags repaired."""
+    """Sentences of a CoNLL file: token first, tag last; IOB1 and stray I- tags repaired.
+
+    Files in the CoNLL-U manner (Universal NER, GUM) number their tokens: a tab-separated
+    line of three or more columns opening with a number is `id, token, tag, ...`, and
+    their `# key = value` lines are comments (`# newdoc` opens a document).
+    """
     sentences: list[Sentence] = []
     words: list[str] = []
     tags: list[str] = []
@@ -54,13 +59,19 @@ def read_conll(path: Path) -> list[Sentence]:
         if not line:
             flush()
             continue
+        if line.startswith("# ") and " = " in line:
+            if line.startswith("# newdoc"):
+                flush()
+                doc += 1
+            continue
         parts = line.split("\t") if "\t" in line else line.split(" ")
         if parts[0] == "-DOCSTART-":
             flush()
             doc += 1
             continue
-        words.append(parts[0])
-        tags.append(parts[-1])
+        numbered = "\t" in line and len(parts) >= 3 and parts[0].isdigit()
+        words.append(parts[1] if numbered else parts[0])
+        tags.append(parts[2] if numbered else parts[-1])
     flush()
     return sentences
 
