@@ -98,3 +98,15 @@ def test_produce_reads_wire_files_and_reports_those_it_cannot(tmp_path, check_ra
     assert sorted(Path(u.split(":")[0]).name for u in unread) == ["page.xml", "picture.json"]
     again = [m.key for m, _ in read_messages(paths, io.BytesIO(), [])]
     assert again == [m.key for m, _ in messages[:3]]  # the same keys each time
+
+
+def test_check_fetches_each_source_once_and_says_what_it_holds(tmp_path, feed_server, capsys):
+    rss = feed_server.serve("/rss", (FIXTURES / "feed.rss").read_bytes())
+    page = feed_server.serve("/page", b"<!DOCTYPE html><html><body>home</body></html>")
+    path = tmp_path / "sources.yaml"
+    path.write_text(f"sources:\n  - url: {rss}\n    source: contoh\n  - url: {page}\n")
+    assert main(["sources", "--check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"ok    contoh  {rss}: rss, 3 items, 3 with text"
+    assert "Gempa magnitudo 6,1 guncang Sumatra Barat" in out[1]
+    assert out[-1].startswith("FAIL") and "(line 4): not_a_feed" in out[-1]

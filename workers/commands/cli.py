@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sources.add_argument("file", type=Path, metavar="FILE", help="the sources file (YAML)")
+    sources.add_argument(
+        "--check",
+        action="store_true",
+        help="fetch each source once and say what it holds (kind, items, the first "
+        "headlines); sends nothing and needs no broker; exit 1 if any source fails",
+    )
 
     process = sub.add_parser(
         "process",
@@ -184,8 +190,10 @@ def cmd_produce(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
-    from workers.commands.sources import run_sources
+    from workers.commands.sources import check_sources, run_sources
 
+    if args.check:
+        return check_sources(settings, args.file, sys.stdout)
     return run_sources(settings, args.file)
 
 
