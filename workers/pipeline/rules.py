@@ -445,6 +445,53 @@ RULES: tuple[Rule, ...] = (
         ("Jangan lewatkan kesempatan ini, kata menteri kepada para petani.",),
     ),
     Rule(
+        "desk_initials",
+        # The desk's and editor's initials that close a story: Indonesian outlets in
+        # brackets (detikcom, CNN Indonesia, CNBC Indonesia), AFP as a slug.
+        r"\([a-z]{2,5}(/[a-z]{2,5}){1,3}\)|[a-z]{2,5}(-[a-z]{2,5}){1,4}/[a-z]{2,5}",
+        ("(rdp/imk)", "(ugo/agt)", "(dce/dce)", "bur-dar-gl/fz", "sct-jd/rox"),
+        ("USD/IDR", "Kurs (USD/IDR) melemah 0,5 persen pada Senin."),
+    ),
+    Rule(
+        "wire_trust_notice",
+        # Reuters closes every story on its site with it.
+        r"our standards\s*:.{0,80}",
+        ("Our Standards: The Thomson Reuters Trust Principles.",),
+        ("Our standards have not changed, the editor said.",),
+    ),
+    Rule(
+        "wire_contributed",
+        # AP's, CNN's and the agencies' closing line naming who else reported.
+        r"\(?(the )?(associated press|ap|reuters|afp|cnn|bbc|bloomberg|nbc news|abc news)('s)?"
+        r" .{1,120}\bcontributed (to )?this (report|story|article)\W{0,3}\)?",
+        (
+            "Associated Press writer Edith M. Lederer at the United Nations contributed to"
+            " this report.",
+            "CNN's Jane Doe and John Roe contributed to this report.",
+            "(AP writer Sam Metz contributed to this story.)",
+        ),
+        ("Reuters reporters who contributed to this report were later detained in the capital.",),
+    ),
+    Rule(
+        "wire_follow_coverage",
+        # AP's pointer to its topic hub at the end of a story.
+        r"(follow|find|read|see) (more (of )?)?(ap|the associated press)('s)?"
+        r" .{0,80}\bcoverage\b.{0,150}",
+        (
+            "Follow AP's coverage of the war at https://apnews.com/hub/russia-ukraine",
+            "Find more of AP's climate coverage at https://apnews.com/hub/climate",
+        ),
+        ("Follow AP's lead, the minister told rival broadcasters.",),
+    ),
+    Rule(
+        "embed_marker",
+        # Where a page had a video or a post embedded: detikcom's and CNN Indonesia's
+        # "[Gambas:...]", feeds' "[embedded content]".
+        r"\[(gambas|embed(ded)?( content)?|video|iframe)\b[^\]]{0,80}\]",
+        ("[Gambas:Video 20detik]", "[Gambas:Video CNN]", "[embedded content]"),
+        ("[Video] Banjir rendam Jakarta, kata BPBD pada Senin.",),
+    ),
+    Rule(
         "wire_staff_credit",
         # The wire's staff line at the end of a story.
         r"((additional )?reporting|writing|editing) by [^;\n]{1,80}"
