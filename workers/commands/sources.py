@@ -19,13 +19,14 @@ from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, start_http_server
 
 from workers.config import Settings
-from workers.errors import BrokerError, ConfigError
+from workers.errors import BrokerError
 from workers.ops.metrics import SourceMetrics
+from workers.ops.reload import ReloadableFile
 from workers.sources import documents
 from workers.sources.fetch import Fetcher, FetchError
 from workers.sources.ledger import Ledger, SeenSet
 from workers.sources.poller import Poller
-from workers.sources.spec import SourcesError, Spec, parse_sources
+from workers.sources.spec import Spec, parse_sources
 from workers.sources.xml import Refused
 from workers.stream.broker import aio_client_config, ensure_topics
 
@@ -34,40 +35,15 @@ log = logging.getLogger(__name__)
 RECHECK_SECONDS = 5.0  # how often the sources file is checked for changes
 
 
-class SourcesFile:
-    """The sources in force, from `path`."""
+class SourcesFile(ReloadableFile[Spec]):
+    """The sources in force, from `path` (`workers.ops.reload`)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stamp = self._stat()
-        try:
-            self.specs: tuple[Spec, ...] = parse_sources(path.read_text(encoding="utf-8"))
-        except (SourcesError, OSError, UnicodeDecodeError) as exc:
-            raise ConfigError("FILE", str(path), str(exc)) from None
-        log.info("sources %s: %d sources", path, len(self.specs))
+        super().__init__(path, parse_sources, "FILE", "sources", "sources")
 
-    def _stat(self) -> tuple[int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
-
-    def refresh(self) -> bool:
-        """Read the file again if it changed; True when new sources are in force."""
-        stamp = self._stat()
-        if stamp == self._stamp:
-            return False
-        self._stamp = stamp
-        try:
-            specs = parse_sources(self.path.read_text(encoding="utf-8"))
-        except (SourcesError, OSError, UnicodeDecodeError) as exc:
-            log.error("sources %s refused, the %d sources read before go on: %s",
-                      self.path, len(self.specs), exc)  # fmt: skip
-            return False
-        self.specs = specs
-        log.info("sources %s re-read: %d sources", self.path, len(specs))
-        return True
+    @property
+    def specs(self) -> tuple[Spec, ...]:
+        return self.entries
 
 
 def run_sources(settings: Settings, path: Path) -> int:
