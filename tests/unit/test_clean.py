@@ -161,3 +161,29 @@ def test_html_main_text_leaves_div_chrome_out_and_lists_it_as_removed():
     removed = {r.text for r in cleaned.removed if r.reason == "html"}
     assert set(most_read) <= removed
     assert not any(p in removed for p in story)
+
+
+def test_the_real_pages_evaluation_scores_snippets_as_trafilatura_does(tmp_path):
+    import gzip
+
+    import orjson
+
+    from workers.evaluation.html_pages import Score, evaluate, load
+
+    root = tmp_path / "trafilatura-evaldata"
+    (root / "pages").mkdir(parents=True)
+    story = "<p>" + "The council approved the new bridge on Monday after a long debate. " * 8
+    page = f"<html><body><nav>Home News</nav><article>{story}</p></article></body></html>"
+    (root / "pages" / "a.html.gz").write_bytes(gzip.compress(page.encode()))
+    entry = {
+        "file": "a.html",
+        "with": ["approved the new bridge", "not there"],
+        "without": ["Home News"],
+    }
+    (root / "evaldata.json").write_bytes(orjson.dumps({"https://a.example/": entry}))
+    pages = load(tmp_path)
+    scores = evaluate(pages)
+    assert set(scores) == {"newswire", "trafilatura"}
+    for score in scores.values():
+        assert (score.tp, score.fn, score.fp, score.tn) == (1, 1, 0, 1)
+    assert Score(tp=1, fn=1).figures()["recall"] == 0.5

@@ -237,3 +237,16 @@ def test_not_json_and_not_markup_are_refused_with_a_reason():
         documents.read(b'{"items": [', "auto")
     with pytest.raises(Refused, match="not_a_feed"):
         documents.read(b"\x00\x01binary\xff", "auto")
+
+
+def test_the_coverage_evaluation_reads_a_folder_of_documents():
+    from workers.evaluation.sources import evaluate
+
+    report, refused = evaluate(FIXTURES)
+    assert refused == []
+    assert report["rss"]["items"] == 3 and report["rss"]["headline"] == 1.0
+    assert report["newsml"] == {
+        "documents": 2, "items": 2, "headline": 1.0, "body": 1.0, "published_at": 1.0,
+        "language": 1.0, "url": 0.0, "guid": 1.0,
+    }  # fmt: skip
+    assert report["sitemap"]["documents"] == 2 and report["sitemap"]["body"] == 0.0

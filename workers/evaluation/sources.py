@@ -38,15 +38,16 @@ def documents_in(data: Path) -> list[Path]:
     )
 
 
-def evaluate(data: Path) -> dict[str, object]:
-    """Per kind: documents, refusals by reason, items, and fields filled (shares)."""
+def evaluate(data: Path) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Per kind: documents, items and the share of items with each field filled; and the
+    documents refused, with why."""
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    refused: Counter[str] = Counter()
+    refused: list[str] = []
     for path in documents_in(data):
         try:
             document = documents.read(path.read_bytes())
         except Refused as exc:
-            refused[f"{path.relative_to(data)}: {exc}"] += 1
+            refused.append(f"{path.relative_to(data)}: {exc}")
             continue
         tally = kinds[document.kind]
         tally["documents"] += 1
@@ -55,7 +56,7 @@ def evaluate(data: Path) -> dict[str, object]:
             for name in FIELDS:
                 value = getattr(item, name)
                 tally[name] += value is not None and value != ""
-    report: dict[str, object] = {"refused": sorted(refused)}
+    report: dict[str, dict[str, float]] = {}
     for kind, tally in sorted(kinds.items()):
         items = tally["items"] or 1
         report[kind] = {
@@ -63,7 +64,7 @@ def evaluate(data: Path) -> dict[str, object]:
             "items": tally["items"],
             **{name: round(tally[name] / items, 3) for name in FIELDS},
         }
-    return report
+    return report, sorted(refused)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,17 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir():
         print(f"sources: {args.data} is not there (../shared/data/formats); skipped")
         return 0
-    report = evaluate(args.data)
+    report, refused = evaluate(args.data)
     if args.json:
-        print(orjson.dumps(report).decode())
+        print(orjson.dumps({"kinds": report, "refused": refused}).decode())
         return 0
     print("sources: real feeds and wire documents (coverage: share of items with each field)")
     print(f"  {'kind':<9}{'docs':>5}{'items':>6}" + "".join(f"{f:>13}" for f in FIELDS))
     for kind, row in report.items():
-        if kind != "refused":
-            cells = "".join(f"{row[f]:>13.2f}" for f in FIELDS)  # type: ignore[index]
-            print(f"  {kind:<9}{row['documents']:>5}{row['items']:>6}{cells}")  # type: ignore[index]
-    for line in report["refused"]:  # type: ignore[attr-defined]
+        cells = "".join(f"{row[f]:>13.2f}" for f in FIELDS)
+        print(f"  {kind:<9}{row['documents']:>5.0f}{row['items']:>6.0f}{cells}")
+    for line in refused:
         print(f"  refused: {line}")
     return 0
 

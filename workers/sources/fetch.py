@@ -49,7 +49,10 @@ class _Host:
     last: float = 0.0
 
 
-def backoff(failures: int, every: float, ceiling: float, rng: random.Random = random) -> float:  # type: ignore[assignment]
+_RNG = random.Random()
+
+
+def backoff(failures: int, every: float, ceiling: float, rng: random.Random = _RNG) -> float:
     """Seconds to wait after `failures` failures in a row: doubling, jittered, capped."""
     base = min(ceiling, every * 2 ** min(failures, 32))
     return rng.uniform(base / 2, base)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -80,7 +80,7 @@ class Poller:
             await self._idle.wait_for(lambda: self._in_flight == 0)
 
     @asynccontextmanager
-    async def _item_in_flight(self):  # type: ignore[no-untyped-def]
+    async def _item_in_flight(self) -> AsyncIterator[None]:
         self._in_flight += 1
         try:
             yield
