@@ -11,6 +11,7 @@ the mapping); one that cannot be read is reported, and nothing of it is sent.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import sys
 from collections import Counter
@@ -25,9 +26,6 @@ from kafka.errors import KafkaError
 from tqdm import tqdm
 
 from workers.config import Settings
-from workers.sources import documents
-from workers.sources.items import raw_story
-from workers.sources.xml import Refused
 from workers.stream.broker import client_config, talking_to
 
 log = logging.getLogger(__name__)
@@ -92,31 +90,33 @@ def read_messages(
             suffix = file.suffix.lower()
             if suffix in PLAIN_SUFFIXES:
                 yield _plain_file(file, PLAIN_SUFFIXES[suffix]), True
-            elif (data := _wire_document(file)) is not None:
-                yield from _wire_file(file, data, unread)
+            elif suffix in (".xml", ".json"):
+                data = file.read_bytes()
+                if suffix == ".xml" or _wire_json(data):
+                    yield from _wire_file(file, data, unread)
+                else:
+                    yield from _json_lines(io.BytesIO(data), str(file))
             else:
                 with file.open("rb") as fh:
                     yield from _json_lines(fh, str(file))
 
 
-def _wire_document(path: Path) -> bytes | None:
-    """The file's bytes if it is a wire document: any .xml; a .json that is one ninjs
-    object (it has a `uri`), a list of them, or a JSON Feed (not JSON lines)."""
-    suffix = path.suffix.lower()
-    if suffix not in (".xml", ".json"):
-        return None
-    data = path.read_bytes()
-    if suffix == ".xml":
-        return data
+def _wire_json(data: bytes) -> bool:
+    """Whether a .json file is a wire document: one ninjs object (it has a `uri`), a list
+    of them, or a JSON Feed; not JSON lines."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return None
-    wire = isinstance(doc, list) or (isinstance(doc, dict) and ("uri" in doc or "items" in doc))
-    return data if wire else None
+        return False
+    return isinstance(doc, list) or (isinstance(doc, dict) and ("uri" in doc or "items" in doc))
 
 
 def _wire_file(path: Path, data: bytes, unread: list[str]) -> Iterator[tuple[Message, bool]]:
+    # Imported here: the readers load trafilatura (0.4 s), which JSON lines never need.
+    from workers.sources import documents
+    from workers.sources.items import raw_story
+    from workers.sources.xml import Refused
+
     try:
         items = documents.read(data).items
     except Refused as exc:
@@ -125,8 +125,8 @@ def _wire_file(path: Path, data: bytes, unread: list[str]) -> Iterator[tuple[Mes
     if not items:
         unread.append(f"{path}: no text items (pictures, packages and events are left out)")
     for number, item in enumerate(items, 1):
-        key = item.key(item.provider.get("credit", ""))
-        story = raw_story(item, key, item.provider.get("credit", ""))
+        credit = item.provider.get("credit", "")
+        story = raw_story(item, item.key(credit), credit)
         yield Message(story["id"].encode(), orjson.dumps(story), f"{path}#{number}"), True
 
 

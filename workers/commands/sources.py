@@ -72,11 +72,7 @@ async def _poll(settings: Settings, sources: SourcesFile, metrics: SourceMetrics
         enable_idempotence=True,
         max_request_size=max(settings.max_body_bytes * 2, 1_048_576),
     )
-    fetcher = Fetcher(
-        timeout=settings.sources_timeout_seconds,
-        max_bytes=settings.sources_max_bytes,
-        host_gap=settings.sources_host_gap_seconds,
-    )
+    fetcher = Fetcher.from_settings(settings)
     raw = settings.topics.raw
 
     async def send(story: dict[str, object]) -> None:
@@ -121,11 +117,7 @@ def check_sources(settings: Settings, path: Path, out: TextIO) -> int:
 
 
 async def _check(settings: Settings, specs: tuple[Spec, ...], out: TextIO) -> int:
-    fetcher = Fetcher(
-        timeout=settings.sources_timeout_seconds,
-        max_bytes=settings.sources_max_bytes,
-        host_gap=settings.sources_host_gap_seconds,
-    )
+    fetcher = Fetcher.from_settings(settings)
     failed = 0
     try:
         for spec in specs:

@@ -37,35 +37,28 @@ class Document:
     sitemaps: list[str] = field(default_factory=list)  # a sitemap index's sitemaps
 
 
-def detect(data: bytes) -> str:
-    """The kind of a document, from its first bytes; Refused when it is none we read."""
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
+def read(data: bytes, kind: str = "auto") -> Document:
+    """The items in `data`, a document of `kind` (`auto`: told from its first bytes;
+    Refused when it is none we read)."""
+    if kind in ("jsonfeed", "ninjs") or (kind == "auto" and data.lstrip()[:1] in (b"{", b"[")):
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise Refused("malformed", f"not valid JSON ({exc})") from None
-        if isinstance(doc, dict) and isinstance(doc.get("items"), list):
-            return "jsonfeed"
-        return "ninjs"
-    root = xml.root_name(data)
-    if root in XML_ROOTS:
-        return XML_ROOTS[root]
-    what = "an HTML page" if root.lower() == "html" else f"<{root}>" if root else "no markup"
-    raise Refused("not_a_feed", f"{what}, not a feed, sitemap or wire document")
-
-
-def read(data: bytes, kind: str = "auto") -> Document:
-    """The items in `data`, a document of `kind`."""
-    kind = detect(data) if kind == "auto" else kind
+        if kind == "auto":
+            feed = isinstance(doc, dict) and isinstance(doc.get("items"), list)
+            kind = "jsonfeed" if feed else "ninjs"
+        return Document(kind, jsonfeed_items(doc) if kind == "jsonfeed" else ninjs_items(doc))
+    if kind == "auto":
+        root = xml.root_name(data)
+        if root not in XML_ROOTS:
+            what = (
+                "an HTML page" if root.lower() == "html" else f"<{root}>" if root else "no markup"
+            )
+            raise Refused("not_a_feed", f"{what}, not a feed, sitemap or wire document")
+        kind = XML_ROOTS[root]
     if kind in ("rss", "atom"):
         return Document(kind, feed_items(data))
-    if kind in ("jsonfeed", "ninjs"):
-        try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise Refused("malformed", f"not valid JSON ({exc})") from None
-        return Document(kind, jsonfeed_items(doc) if kind == "jsonfeed" else ninjs_items(doc))
     root = xml.parse(data)
     if kind == "sitemap":
         if xml.local(root.tag) == "sitemapindex":

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from workers import __version__
+from workers.config import Settings
 
 # httpx logs every request at INFO: the poller logs what a poll brought instead.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -96,6 +97,14 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._validators: dict[str, dict[str, str]] = {}
         self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | None, float]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Fetcher:
+        return cls(
+            timeout=settings.sources_timeout_seconds,
+            max_bytes=settings.sources_max_bytes,
+            host_gap=settings.sources_host_gap_seconds,
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

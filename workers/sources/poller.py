@@ -126,19 +126,20 @@ class Poller:
         for url in document.sitemaps:
             items += await self._sitemap(spec, url)
         self.metrics.fetches.labels(spec.source, "ok").inc()
-        fresh = [item for item in items if item.key(spec.source) not in self.marks.seen]
-        fresh.sort(key=lambda item: item.published_at or OLDEST)
+        keyed = [(item.key(spec.source), item) for item in items]
+        fresh = [(key, item) for key, item in keyed if key not in self.marks.seen]
+        fresh.sort(key=lambda pair: pair[1].published_at or OLDEST)
         if len(fresh) == len(items) >= GAP_WARNING and spec.url in self._polled:
             log.warning("source %s: all %d items are new since the last poll: items may have "
                         "rolled off the feed between polls; poll it more often (every: %.0fs)",
                         spec.source, len(items), spec.every)  # fmt: skip
         self._polled.add(spec.url)
         sent = 0
-        for item in fresh:
+        for key, item in fresh:
             if not self.active.is_set():
                 break
             async with self._item_in_flight():
-                sent += await self._send(spec, item)
+                sent += await self._send(spec, item, key)
         if sent:
             log.info("source %s: %d new items sent", spec.source, sent)
         self.metrics.seen.set(len(self.marks.seen))
@@ -153,9 +154,8 @@ class Poller:
             log.info("source %s: sitemap %s skipped: %s", spec.source, url, exc)
             return []
 
-    async def _send(self, spec: Spec, item: Item) -> int:
+    async def _send(self, spec: Spec, item: Item, key: str) -> int:
         """Send one item (with its page when asked for) and mark it; 1 if sent."""
-        key = item.key(spec.source)
         if key in self.marks.seen:  # reached through another source meanwhile
             return 0
         if spec.fetch_article or not item.body:

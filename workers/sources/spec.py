@@ -43,10 +43,6 @@ class Spec:
     language: str = ""
     line: int = 0
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).netloc.lower()
-
 
 class _Loader(yaml.SafeLoader):
     """Safe YAML that remembers the line each mapping starts on."""

@@ -267,8 +267,7 @@ def _formal(element: Element, name: str) -> str:
 
 
 def _first_text(element: Element, name: str) -> str:
-    found = next(descendants(element, name), None)
-    return " ".join("".join(found.itertext()).split()) if found is not None else ""
+    return text(next(descendants(element, name), None))
 
 
 # --- NITF ------------------------------------------------------------------------
