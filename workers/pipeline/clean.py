@@ -98,14 +98,15 @@ def clean_body(
         line = raw_line.strip()
         if not line:
             continue
+        # A wire's credit line first: "(AP)" is a credit, not a desk's initials.
+        credit_match = CREDIT_LINE.fullmatch(line) if len(line) <= CREDIT_MAX else None
+        if credit_match is not None:
+            credit = credit or credit_match.group("credit")
+            continue
         folded = fold(line, plain)
         rule = None if folded in allow else match_folded(folded)
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))
-            continue
-        credit_match = CREDIT_LINE.fullmatch(line) if len(line) <= CREDIT_MAX else None
-        if credit_match is not None:
-            credit = credit or credit_match.group("credit")
             continue
         if repeats and folded in seen and len(folded) >= opts.min_repeat_chars:
             removed.append(Removed(text=line, reason="repeat"))

@@ -27,14 +27,26 @@ class Rule:
 
 _SEP = r"\s*[:\-\u2013\u2014|>]\s*"  # the separator after a teaser label
 _TAIL = r".{0,300}"  # the teaser's headline
+# Roles a byline names, in the languages of the rules.
+_ROLE = (
+    r"(editor|penulis|reporter|pewarta|penyunting|kontributor|wartawan|fotografer|redaktur"
+    r"|penyelaras|penterjemah|penerjemah)( magang| foto| pelaksana)?"
+)
+# A line that reports speech ("..., kata dia", "..., he said") is a story's sentence,
+# whatever it opens with: the class rules below that take a whole line on its opening
+# words refuse one.
+_NOT_SPEECH = (
+    r"(?!.{0,300}\b(kata|ujar|ucap|tutur|ungkap|jelas|said|says|told|urged|asked|added)\b)"
+)
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "id_fewer_ads",
-        r"baca berita (dengan|tanpa) (sedikit )?iklan,?\s*klik\s*di\s*sini\W{0,5}",
+        r"([\w.]{1,20}\+? )?baca berita (dengan|tanpa) (sedikit )?iklan(,?\s*klik\s*di\s*sini)?\W{0,5}",
         (
             "Baca berita dengan sedikit iklan, klik disini",
             "baca berita dengan sedikit iklan, klik di sini.",
+            "Kompascom+ baca berita tanpa iklan",
         ),
         ("Kementerian membaca berita itu dan mengklik tautan di sini.",),
     ),
@@ -62,20 +74,23 @@ RULES: tuple[Rule, ...] = (
         ("SCROLL UNTUK LANJUT", "Scroll ke bawah untuk melanjutkan membaca"),
     ),
     Rule(
-        "id_follow_channel",
-        r"(ikuti|simak|dapatkan) (berita|update|informasi|kabar)\b.{0,120}"
-        r"\b(google news|whatsapp|telegram|channel|saluran)\b.{0,120}",
-        (
-            "Ikuti berita terkini dari kami di Google News",
-            "Dapatkan update berita pilihan di WhatsApp Channel",
-        ),
-        ("Ikuti perkembangan sidang itu, kata hakim.",),
-    ),
-    Rule(
         "id_byline",
-        r"(editor|penulis|reporter|pewarta|penyunting)\s*:\s*[\w .,'\-]{1,80}",
-        ("Editor: Budi Santoso", "Pewarta: Andi"),
-        ("Editor majalah itu mundur pada Senin: ia menolak berkomentar.",),
+        # One role or several on a line ("Penulis : A | Editor : B"), and an outlet's
+        # photo-and-name credit in brackets ("(Tribunnews.com/Rina Ayu)").
+        r"(" + _ROLE + r")\s*:\s*[\w .,'\-]{1,80}"
+        r"(\s*[|/,;]?\s*(" + _ROLE + r")\s*:\s*[\w .,'\-]{1,80}){0,3}"
+        r"|\(\w{2,20}(\.\w{2,4}){1,2}(/[\w .'\-]{1,40}){1,2}\)",
+        (
+            "Editor: Budi Santoso",
+            "Pewarta: Andi",
+            "Penulis : Desi Intan Sari | Editor : Ni Nyoman Wira Widyanti",
+            "Reporter Magang: Dinda Rahma",
+            "(Kabar.com/Andi Wijaya)",
+        ),
+        (
+            "Editor majalah itu mundur pada Senin: ia menolak berkomentar.",
+            "(Tempo.co punya cerita sendiri soal itu.)",
+        ),
     ),
     Rule(
         "ms_read_also",
@@ -105,12 +120,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "en_read_more",
         r"(read (more|also|next)|related( stories| articles?)?|see also|recommended( reading)?"
-        r"|must read|don'?t miss|watch|watch video)" + _SEP + _TAIL,
+        r"|must read|don'?t miss|watch|watch video|go deeper|dig deeper)" + _SEP + _TAIL
+        + r"|don'?t miss (these|more|our) .{1,100}",
         (
             "Read more: Oil climbs on supply fears",
             "Watch: Port strike enters second week",
             "RELATED: Storm hits coast",
             "See also - Markets",
+            "Go deeper: Flood waters rise",
+            "Don't miss these stories from Harbour Post:",
         ),
         (
             "Read more about the plan in the ministry's report.",
@@ -162,6 +180,7 @@ RULES: tuple[Rule, ...] = (
         # A sentence may begin "Copyright ..." or "Hak cipta ...": the notice has ©, a
         # year, or the words of the notice.
         r"©.{0,150}|(\(c\)|copyright|hak cipta)\s*(©|\(c\))?\s*(19|20)\d\d\b.{0,150}"
+        r"|(copyright|hak cipta)\s*(©|\(c\)).{0,150}"
         r"|(hak cipta|copyright)\W{0,3}(dilindungi|terpelihara|protected)\b.{0,80}"
         # A short line that ends with the notice's words, at its start or after a space
         # (and a bracket or dash). The possessive lookahead fails a long line at once,
@@ -176,6 +195,7 @@ RULES: tuple[Rule, ...] = (
             "© 2024 Reuters. All rights reserved.",
             "Copyright 2024 The Daily Wire",
             "Copyright (c) 2025 Kabar Harian",
+            "Copyright © KABAR 2025",
             "Hak Cipta Dilindungi",
             "Hak Cipta Dilindungi Undang-Undang",
             "Hak Cipta Terpelihara",
@@ -276,13 +296,6 @@ RULES: tuple[Rule, ...] = (
         ("Os assinantes do serviço subiram 10%.",),
     ),
     Rule(
-        "ms_follow",
-        r"(ikuti|sertai) (kami|saluran)\b.{0,80}"
-        r"\b(telegram|whatsapp|facebook|twitter|instagram|tiktok)\b.{0,60}",
-        ("Ikuti kami di Telegram untuk berita terkini", "Sertai saluran WhatsApp kami"),
-        ("Ikuti kami, kata pemimpin itu kepada penyokong.",),
-    ),
-    Rule(
         "listen_to_article",
         r"(dengarkan (artikel|berita) ini|listen to (this|the) (article|story)"
         r"|esc[uú]cha(r)? (este|el) art[ií]culo|[ée]couter (cet|l') ?article"
@@ -306,7 +319,8 @@ RULES: tuple[Rule, ...] = (
         r"(continue reading|continue lendo( abaixo)?|story continues below( advertisement)?"
         r"|lire la suite|lesen sie (hier )?weiter|weiterlesen|sigue leyendo|contin[uú]a leyendo"
         r"|continua a leggere|lees verder|halaman (selanjutnya|berikutnya)|baca selengkapnya"
-        r"|lanjut baca|gulir ke bawah untuk (melanjutkan|lanjut)( membaca)?)\W{0,5}",
+        r"|lanjut baca|gulir ke bawah untuk (melanjutkan|lanjut)( membaca)?|lanjutkan membaca"
+        r"|story continues|teruskan membaca|read (the )?full (story|article))\W{0,5}",
         (
             "Continue reading",
             "Story continues below advertisement",
@@ -316,6 +330,8 @@ RULES: tuple[Rule, ...] = (
             "Lees verder",
             "Halaman selanjutnya",
             "Iklan - Gulir ke bawah untuk melanjutkan",
+            "Lanjutkan Membaca",
+            "Story continues",
         ),
         ("Continue reading the fine print, the regulator urged investors.",),
     ),
@@ -353,14 +369,20 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "id_watch",
-        r"(simak|tonton|saksikan) video\b.{0,80}\b(di bawah|berikut|selengkapnya|youtube|saluran"
-        r"|channel)\b.{0,40}|lihat (foto|video|galeri)\W{0,3}",
+        # A line that opens inviting to watch is the embed's caption.
+        r"(simak|tonton|saksikan)( juga)? (video|foto|galeri|live streaming)\b" + _NOT_SPEECH
+        + r".{0,200}|lihat (foto|video|galeri)\W{0,3}",
         (
             "Simak video selengkapnya di bawah ini",
             "Tonton video penuh di saluran YouTube kami",
             "Lihat Foto",
+            'Simak Video "Detik-detik Banjir Bandang Terjang Permukiman"',
+            "Simak juga video pilihan berikut ini:",
         ),
-        ("Video rekaman kejadian itu diserahkan ke penyidik pada Selasa.",),
+        (
+            "Video rekaman kejadian itu diserahkan ke penyidik pada Selasa.",
+            "Tonton video itu sampai habis, kata pelatih kepada para pemain.",
+        ),
     ),
     Rule(
         "id_click_here",
@@ -379,11 +401,24 @@ RULES: tuple[Rule, ...] = (
         r"|dieser (artikel|beitrag) erschien (zuerst|urspr[üu]nglich) .{1,100}"
         r"|este artigo foi (originalmente )?publicado (em|no|na|pel[oa]) .{1,100}"
         r"|questo articolo [èe] stato pubblicato .{1,100}"
-        r"|dit artikel verscheen (eerder|eerst|oorspronkelijk) .{1,100}",
+        r"|dit artikel verscheen (eerder|eerst|oorspronkelijk) .{1,100}"
+        # the republisher's pointer back: "Read the original article on ...", "This
+        # article is republished from ...", WordPress's "The post ... appeared first on
+        # ...", detikcom's "Baca artikel detiknews, "..." selengkapnya https://..."
+        r"|read the original (article|story|post)\b.{0,150}"
+        r"|this (article|story|post) (is|was|has been) republished (from|with) .{1,200}"
+        r"|the post .{1,200} appeared first on .{1,100}"
+        r"|baca artikel [\w.]{1,30},? \".{1,200}\" selengkapnya\b.{0,200}"
+        r"|artikel ini (disiarkan|diterbitkan|dikemas ?kini) pada\s*:?.{1,80}",
         (
             "This article was originally published on Harbour Post.",
             'Berita ini telah tayang di Kabar.com dengan judul "Harga Naik"',
             "Dieser Artikel erschien zuerst bei der Rheinbote.",
+            "Read the original article on Harbour Post",
+            "This article is republished from Harbour Post under a Creative Commons license.",
+            "The post Banjir di Bekasi appeared first on Kabar Harian.",
+            'Baca artikel kabarnews, "Banjir di Bekasi" selengkapnya https://kabar.example/1',
+            "Artikel ini disiarkan pada : Isnin, 1 Januari 2024 @ 10:00 AM",
         ),
         (
             "This story first appeared to be a rumour, officials said, until the court ruled.",
@@ -416,8 +451,12 @@ RULES: tuple[Rule, ...] = (
         r"|lo m[aá]s le[ií]do|[úu]ltimas noticias|[úu]ltimos v[ií]deos|les plus lus"
         r"|nos derni[èe]res vid[ée]os|derni[èe]res (infos|actualit[ée]s)|meistgelesen"
         r"|neueste videos|mais lidas|[úu]ltimas not[ií]cias|i pi[uù] letti|le ultime notizie"
-        r"|ultimi video|meest gelezen|laatste nieuws|laatste video'?s)"
-        r"(" + _SEP + _TAIL + r"|\W{0,3})",
+        r"|ultimi video|meest gelezen|laatste nieuws|laatste video'?s|berita terkait"
+        r"|artikel terkait|you (may|might) also like|recommended for you|read next|up next"
+        r"|related coverage|explore more( on these topics)?|more on (this|these) (story|topics?)"
+        r"|next article|artikel selanjutnya|berita selanjutnya|rekomendasi untuk anda)"
+        r"(" + _SEP + _TAIL + r"|\W{0,3})"
+        r"|(next article|artikel selanjutnya|berita selanjutnya) .{1,200}",
         (
             "Trending now",
             "Most read: Oil slips again",
@@ -427,6 +466,9 @@ RULES: tuple[Rule, ...] = (
             "Meistgelesen",
             "Le ultime notizie: Borsa in rialzo",
             "Meest gelezen",
+            "Berita Terkait",
+            "Explore more on these topics",
+            "Next Article: Harga Emas Turun",
         ),
         ("Most read newspapers lost readers in 2025, the survey found.",),
     ),
@@ -448,9 +490,12 @@ RULES: tuple[Rule, ...] = (
         "desk_initials",
         # The desk's and editor's initials that close a story: Indonesian outlets in
         # brackets (detikcom, CNN Indonesia, CNBC Indonesia), AFP as a slug.
-        r"\([a-z]{2,5}(/[a-z]{2,5}){1,3}\)|[a-z]{2,5}(-[a-z]{2,5}){1,4}/[a-z]{2,5}",
-        ("(rdp/imk)", "(ugo/agt)", "(dce/dce)", "bur-dar-gl/fz", "sct-jd/rox"),
-        ("USD/IDR", "Kurs (USD/IDR) melemah 0,5 persen pada Senin."),
+        # Sindonews and Merdeka print one set alone, Merdeka in square brackets. An
+        # agency's name in brackets is a credit line (cleaning lifts it first).
+        r"[(\[][a-z]{2,5}(/[a-z]{2,5}){1,3}[)\]]|[(\[][a-z]{3,5}[)\]]"
+        r"|[a-z]{2,5}(-[a-z]{2,5}){1,4}/[a-z]{2,5}",
+        ("(rdp/imk)", "(ugo/agt)", "(dce/dce)", "bur-dar-gl/fz", "sct-jd/rox", "(dam)", "[bal]"),
+        ("USD/IDR", "Kurs (USD/IDR) melemah 0,5 persen pada Senin.", "(Bersambung ke halaman 2)"),
     ),
     Rule(
         "wire_trust_notice",
@@ -463,14 +508,30 @@ RULES: tuple[Rule, ...] = (
         "wire_contributed",
         # AP's, CNN's and the agencies' closing line naming who else reported.
         r"\(?(the )?(associated press|ap|reuters|afp|cnn|bbc|bloomberg|nbc news|abc news)('s)?"
-        r" .{1,120}\bcontributed (to )?this (report|story|article)\W{0,3}\)?",
+        r"( .{1,120})? contributed (to )?this (report|story|article)\W{0,3}\)?"
+        # "Associated Press writer Jill Lawless in London contributed."
+        r"|\(?.{0,80}\b(writers?|reporters?|correspondents?|journalists?|staff)\b .{1,120}"
+        r" contributed( reporting)?\W{0,3}\)?"
+        # "--With assistance from ...", "(With inputs from PTI)", "Contributing: ..."
+        r"|(-{1,2} ?|\()with (additional )?(assistance|inputs?|reporting) from .{1,150}"
+        r"|with inputs? from [\w .,&/\-]{1,60}"
+        r"|contributing\s*:.{1,150}",
         (
             "Associated Press writer Edith M. Lederer at the United Nations contributed to"
             " this report.",
             "CNN's Jane Doe and John Roe contributed to this report.",
             "(AP writer Sam Metz contributed to this story.)",
+            "The Associated Press contributed to this report.",
+            "Associated Press writer Jill Lawless in London contributed.",
+            "--With assistance from Jane Doe.",
+            "(With inputs from agencies)",
+            "Contributing: John Roe, Harbour Post",
         ),
-        ("Reuters reporters who contributed to this report were later detained in the capital.",),
+        (
+            "Reuters reporters who contributed to this report were later detained in the capital.",
+            "Two other writers contributed.",
+            "With assistance from the army, the villagers rebuilt the bridge in a week.",
+        ),
     ),
     Rule(
         "wire_follow_coverage",
@@ -501,6 +562,120 @@ RULES: tuple[Rule, ...] = (
             "Writing by Jane Roe",
         ),
         ("Reporting on the case has been restricted by a court order.",),
+    ),
+    Rule(
+        "channel_invite",
+        # An invitation to follow the outlet on a platform: a line that opens with the
+        # invitation and names the platform (Kompas's, Okezone's, Tribun's, IDN Times',
+        # The Straits Times', The Star's lines).
+        r"(jangan lupa )?((ikuti|follow|gabung|bergabung(lah)?|join|sertai|langgan|get|subscribe"
+        r"|stay (updated|informed|connected))(?!-)\b|(simak|dapatkan|cek|baca)( juga)?"
+        r" (breaking news|berita|artikel|update|informasi|info|kabar|notifikasi)\b)"
+        + _NOT_SPEECH
+        + r".{0,300}\b(google news|whatsapp|wa channel|telegram|instagram|facebook|twitter"
+        r"|tiktok|youtube|threads|linkedin|line today|klik di ?sini|click here)\b.{0,300}",
+        (
+            "Baca berita lainnya di Google News",
+            "Follow Kabar Harian di Google News untuk mendapatkan berita terbaru",
+            "Dapatkan informasi terkini setiap hari dengan bergabung di Channel WhatsApp Kabar",
+            "Join our WhatsApp Channel and get the latest news and must-reads.",
+            "Sertai saluran Telegram kami untuk berita terkini",
+            "Follow Harbour Post on Facebook, X and Instagram.",
+            "Dapatkan berita terkini hanya dengan satu akun, daftar sekarang dengan klik disini",
+            "Ikuti berita terkini dari kami di Google News",
+            "Dapatkan update berita pilihan di WhatsApp Channel",
+        ),
+        (
+            "Ikuti aturan lalu lintas, kata polisi dalam unggahan di Instagram.",
+            "Baca pesan yang beredar di WhatsApp itu dengan teliti sebelum membagikannya.",
+            "Follow-up questions on Facebook went unanswered for days.",
+            "Ikuti perkembangan sidang itu, kata hakim.",
+            "Ikuti kami, kata pemimpin itu kepada penyokong.",
+        ),
+    ),
+    Rule(
+        "app_invite",
+        # An invitation to install the outlet's app, alone or closing a promotion.
+        r"(.{0,200}[.!] )?(click here to |please )?(download|unduh|install|pasang|get)\b"
+        + _NOT_SPEECH
+        + r".{0,60}\b(app|apps|aplikasi)\b.{0,200}",
+        (
+            "Download Apps Kabar Sekarang https://apps.kabar.example/",
+            "CLICK HERE TO GET THE HARBOUR POST APP",
+            "Download our app or subscribe to our Telegram channel for the latest updates",
+            "Catch all the latest news on Harbour Post. Download the Harbour Post App today.",
+        ),
+        (
+            "Residents should download the app before Friday, the ministry said.",
+            "More than two million people download the app each month.",
+        ),
+    ),
+    Rule(
+        "sign_up_here",
+        # A promotion that ends "Sign up here." (Reuters' newsletters).
+        r".{1,250}[.!] (sign up|subscribe|register|daftar( sekarang)?)( here| now| di ?sini)\W{0,3}",
+        (
+            "The Daily Briefing newsletter has all the news you need to start your day."
+            " Sign up here.",
+        ),
+        ("Voters must register here, in the town hall, the mayor said.",),
+    ),
+    Rule(
+        "correction_notice",
+        # Corrections, amendments and update notes, and the print-edition note.
+        r"(correction|clarification|editor'?s note|update\b.{0,40}|catatan redaksi|ralat"
+        r"|koreksi)\s*:\s*(an? |the )?(earlier|previous|this|artikel|berita|judul)\b.{0,300}"
+        r"|(an earlier|a previous) version of this (article|story|report)\b.{0,300}"
+        r"|this (article|story|report|post) (was|has been|is being) (amended|updated|corrected"
+        r"|edited|changed)\b.{0,300}"
+        r"|(artikel|berita) ini (telah )?(diperbarui|diralat|dikoreksi|mengalami perubahan)"
+        r"\b.{0,200}"
+        r"|\((updates?|adds|corrects|recasts|rewrites|refiles) (with|to|throughout|paragraph"
+        r"|headline|byline|details|comments?|quotes?|background|\w+ in)\b.{0,150}\)"
+        r"|a version of this (article|story) appear(s|ed) in print\b.{0,300}",
+        (
+            "Correction: An earlier version of this article misstated the date.",
+            "This article was amended on 3 May 2024 to correct a name.",
+            "This story has been updated with additional developments.",
+            "(Updates with analyst comment in third paragraph)",
+            "Update 5/3/24, 10:15 a.m. ET: This article was updated with more details.",
+            "A version of this article appears in print on May 3, 2024, Section A, Page 1.",
+            "Catatan redaksi: Artikel ini telah diperbarui dengan keterangan polisi.",
+        ),
+        (
+            "Correction of the fault took the engineers two days.",
+            "The report was updated by the ministry on Monday, officials said.",
+            "(Updates are expected next week.)",
+        ),
+    ),
+    Rule(
+        "syndication_notice",
+        # Notices of agencies and their partners: AP's funders, PTI copy's feed note,
+        # ANTARA's ban on crawling.
+        r".{0,300}\b(is|are) solely responsible for (all|the) content\W{0,3}"
+        r"|(the )?associated press receives (financial )?support from .{1,300}"
+        r"|\(?.{0,200}\bauto-generated from a syndicated feed\W{0,3}\)?"
+        r"|dilarang (keras )?(mengambil|mengutip|menyalin|memperbanyak|menyiarkan)\b"
+        + _NOT_SPEECH
+        + r".{0,300}"
+        r"\b(tanpa izin|izin tertulis)\b.{0,120}",
+        (
+            "The Associated Press receives support from a foundation for its coverage."
+            " The AP is solely responsible for all content.",
+            "(This story has not been edited by Harbour Post staff and is auto-generated"
+            " from a syndicated feed.)",
+            "Dilarang keras mengambil konten di situs ini tanpa izin tertulis dari Kabar.",
+        ),
+        ("Dilarang mengambil foto di area ini tanpa izin, kata petugas keamanan.",),
+    ),
+    Rule(
+        "source_line",
+        # "Sumber : Antara" with an outlet that is not a wire agency (those are lifted
+        # into `credit`), "Source: ... and news agencies".
+        r"(sumber|source|sources|fuente|quelle|fonte)\s*:\s*[\w.&/()\-]{1,30}"
+        r"(,? [\w.&/()\-]{1,30}){0,6}",
+        ("Sumber : Kabar Harian", "Source: Harbour Post and news agencies"),
+        ("Sumber: polisi mengatakan dua orang ditahan, dan seorang lagi masih dicari.",),
     ),
 )
 
@@ -555,7 +730,7 @@ AGENCIES = (
 # pattern's case-blind alternatives cost a tenth of cleaning's work, tried on every line).
 CREDIT_MAX = 90
 CREDIT_LINE = re.compile(
-    rf"(?:(?:sumber|source|fuente|quelle|fonte)\s*:\s*)?\(?(?P<credit>(?:{AGENCIES})"
+    rf"(?:-{{1,2}}\s*)?(?:(?:sumber|source|fuente|quelle|fonte)\s*:\s*)?\(?(?P<credit>(?:{AGENCIES})"
     rf"(?:\s*[/|,&]\s*(?:{AGENCIES})){{0,4}})\)?\.?",
     re.IGNORECASE,
 )
