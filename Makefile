@@ -74,6 +74,7 @@ eval: venv
 	$(BIN)/python -m workers.evaluation.entities
 	$(BIN)/python -m workers.evaluation.language
 	$(BIN)/python -m workers.evaluation.cleaning
+	$(BIN)/python -m workers.evaluation.outlet_lines
 	$(BIN)/python -m workers.evaluation.html_extraction
 	$(BIN)/python -m workers.evaluation.html_pages
 	$(BIN)/python -m workers.evaluation.stories

@@ -224,7 +224,7 @@ class Settings:
         "YAML watchlist: matching stories also go to PREFIX.alerts; re-read when it changes",
     )
     learn_min_stories: int = _setting(
-        20,
+        15,
         _non_negative,
         "a line recurring in this many distinct stories of one source is cut from its "
         "later stories (learned boilerplate); 0: never",

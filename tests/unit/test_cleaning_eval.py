@@ -31,3 +31,29 @@ def test_templated_corpus_repeats_each_outlets_template_and_keeps_the_shape():
     for source, own in by_outlet.items():
         with_heldout = sum(any(line.kind == "heldout" for line in s.lines) for s in own)
         assert with_heldout >= len(own) // 2, source  # its held-out line, in most stories
+
+
+def test_outlet_survey_names_forty_outlets_and_the_rules_cut_its_dev_lines():
+    from workers.evaluation.outlet_lines import articles, rules_on_real_lines, survey
+
+    outlets = survey()
+    assert len({o["outlet"] for o in outlets}) >= 40
+    assert {o["split"] for o in outlets} == {"dev", "heldout"}
+    result = rules_on_real_lines(articles())
+    assert result["removed"]["dev"] == 1.0  # the rules were fitted to these
+    assert result["content_lost"] == 0.0  # no real article line cut
+
+
+def test_lost_lines_counts_a_line_kept_once_as_kept():
+    from workers.evaluation.outlet_lines import lost_lines
+
+    lines = ["JAKARTA - Banjir naik.", "Warga pergi.", "Warga pergi.", "Promo kami."]
+    assert lost_lines(lines, "Banjir naik.\nWarga pergi.") == [False, False, False, True]
+
+
+def test_own_line_learning_curve_on_real_articles():
+    from workers.evaluation.outlet_lines import articles, own_line_curve
+
+    curve = own_line_curve(articles(), scattered=False)
+    assert curve["cut_by_story"][1] == 0.0 and curve["cut_from_21st"] >= 0.95
+    assert curve["content_lost"] == 0.0

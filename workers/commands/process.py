@@ -53,6 +53,7 @@ def process_lines(
         decision = pipeline.decide(prepared, index.get, learned.get)
         storied = stories.apply(prepared, decision, index.get, time.time())
         decision = storied.decision
+        pipeline.learn(decision, learned.get)
         index.apply(decision.writes)
         if storied.story is not None:
             latest[storied.story.id] = storied.story

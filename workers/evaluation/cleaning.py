@@ -102,7 +102,8 @@ def warm(learner: Learner, templated: bool) -> None:
             unique = [f"{outlet['source']} warm-up story {k}, line {i}." for i in range(5)]
             lines = [line.text for line in story.lines if line.boilerplate] + unique
             cleaned = clean_body("\n".join(lines), "text/plain", CleanOptions())
-            learner.observe(outlet["source"], cleaned.body, load_nothing)
+            _, sighting = learner.observe(outlet["source"], cleaned.body, load_nothing)
+            learner.count(sighting, f"warm-up {outlet['source']} {k}", load_nothing)
 
 
 def score_corpus(stories: list[Story], templated: bool) -> dict[str, object]:
@@ -117,7 +118,8 @@ def score_corpus(stories: list[Story], templated: bool) -> dict[str, object]:
     for n, story in enumerate(stories):
         event = prepare(pipeline, n, story).event
         assert isinstance(event, Enriched)
-        outcomes = {"rules": event, "rules+learned": pipeline.cut_learned(event, load_nothing)}
+        learned, _ = pipeline.cut_learned(event, load_nothing)
+        outcomes = {"rules": event, "rules+learned": learned}
         texts = [line.text for line in story.lines]
         for system, outcome in outcomes.items():
             if story.dateline:
@@ -171,6 +173,7 @@ def curve() -> dict[str, object]:
     for number, (_, k, story) in enumerate(stream):
         prepared = prepare(pipeline, number, story)
         decision = pipeline.decide(prepared, index.get)
+        pipeline.learn(decision)
         index.apply(decision.writes)
         event = decision.outcome
         if not isinstance(event, Enriched):

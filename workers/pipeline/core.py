@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from workers.config import Settings
 from workers.errors import ConfigError
-from workers.pipeline.boilerplate import Learner, LearnOptions, Load, load_nothing
+from workers.pipeline.boilerplate import Learner, LearnOptions, Load, Sighting, load_nothing
 from workers.pipeline.clean import AllowList, Cleaned, CleanOptions, clean_body, lift_dateline
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
@@ -80,6 +80,7 @@ class PipelineOptions:
 class Decision:
     outcome: Outcome | None  # None: a replay of a message already decided
     writes: Writes  # index updates, to apply once the outcome is acknowledged
+    sighting: Sighting | None = None  # a new story's lines, for `Pipeline.learn`
 
 
 def _ignore(stage: str, seconds: float) -> None:
@@ -165,8 +166,8 @@ class Pipeline:
     def decide(self, prepared: Prepared, lookup: Lookup, load: Load = load_nothing) -> Decision:
         """The outcome for a prepared candidate, given the index, and the index writes.
 
-        A new story is also where boilerplate is learned: its source's learned lines
-        (`load` reads a source's stored counts) are cut, then its lines counted.
+        A new story's learned boilerplate is cut here (`load` reads stored counts); its
+        lines are counted by `learn`, once its story is known.
         """
         started = time.perf_counter()
         now = self._clock()
@@ -183,12 +184,13 @@ class Pipeline:
             verdict = self.deduper.decide(lookup, event.id, prepared.origin_ref, cand, now)
         decided = self._lap("dedupe", started)
         outcome: Outcome | None
+        sighting = None
         if verdict.status == "replay":
             outcome = None
         elif isinstance(event, DeadLetter):
             outcome = replace(event, emitted_at=utc_iso(now))
         elif verdict.status == "new":
-            learned = self.cut_learned(event, load)
+            learned, sighting = self.cut_learned(event, load)
             self._lap("learn", decided)
             outcome = replace(
                 learned,
@@ -208,18 +210,26 @@ class Pipeline:
                 source=event.source,
                 headline=event.headline,
             )
-        return Decision(outcome=outcome, writes=verdict.writes)
+        return Decision(outcome=outcome, writes=verdict.writes, sighting=sighting)
 
-    def cut_learned(self, event: Enriched, load: Load) -> Enriched:
-        """The story without its source's learned boilerplate; entity offsets follow.
+    def learn(self, decision: Decision, load: Load = load_nothing) -> None:
+        """Count a new story's lines toward learned boilerplate, as evidence of its event:
+        its `story_id` (set by the story stage), else the story alone."""
+        outcome = decision.outcome
+        if decision.sighting is not None and isinstance(outcome, Enriched):
+            self.learner.count(decision.sighting, outcome.story_id or outcome.id, load)
+
+    def cut_learned(self, event: Enriched, load: Load) -> tuple[Enriched, Sighting | None]:
+        """The story without learned boilerplate (entity offsets follow), and its
+        sighting for `learn`.
 
         A dateline that learned lines kept from being first is lifted now, as
         cleaning would have (its words' entities go with it).
         """
         allow = self.opts.clean.allow.keys(event.source)
-        stripped = self.learner.observe(event.source, event.body, load, allow)
+        stripped, sighting = self.learner.observe(event.source, event.body, load, allow)
         if stripped is None:
-            return event
+            return event, sighting
         body, lifted, dateline, credit = stripped.body, 0, event.dateline, event.credit
         if dateline is None and stripped.old_starts[0] > 0:  # a new first line
             lifted, dateline, wire = lift_dateline(body.partition("\n")[0])
@@ -231,7 +241,7 @@ class Pipeline:
         ]
         headline = event.headline or ""
         groups = group_entities(entities, headline, self.entities.linked_ids(headline))
-        return replace(
+        cut = replace(
             event,
             body=body,
             entities=entities,
@@ -240,6 +250,7 @@ class Pipeline:
             dateline=dateline,
             credit=credit,
         )
+        return cut, sighting
 
     def _lap(self, stage: str, since: float) -> float:
         now = time.perf_counter()

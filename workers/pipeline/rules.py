@@ -42,7 +42,8 @@ _NOT_SPEECH = (
 RULES: tuple[Rule, ...] = (
     Rule(
         "id_fewer_ads",
-        r"([\w.]{1,20}\+? )?baca berita (dengan|tanpa) (sedikit )?iklan(,?\s*klik\s*di\s*sini)?\W{0,5}",
+        r"([\w.]{1,20}\+? )?baca berita (dengan|tanpa) (sedikit )?iklan"
+        r"(,?\s*klik\s*di\s*sini)?\W{0,5}",
         (
             "Baca berita dengan sedikit iklan, klik disini",
             "baca berita dengan sedikit iklan, klik di sini.",
@@ -120,7 +121,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "en_read_more",
         r"(read (more|also|next)|related( stories| articles?)?|see also|recommended( reading)?"
-        r"|must read|don'?t miss|watch|watch video|go deeper|dig deeper)" + _SEP + _TAIL
+        r"|must read|don'?t miss|watch|watch video|go deeper|dig deeper)"
+        + _SEP
+        + _TAIL
         + r"|don'?t miss (these|more|our) .{1,100}",
         (
             "Read more: Oil climbs on supply fears",
@@ -370,7 +373,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "id_watch",
         # A line that opens inviting to watch is the embed's caption.
-        r"(simak|tonton|saksikan)( juga)? (video|foto|galeri|live streaming)\b" + _NOT_SPEECH
+        r"(simak|tonton|saksikan)( juga)? (video|foto|galeri|live streaming)\b"
+        + _NOT_SPEECH
         + r".{0,200}|lihat (foto|video|galeri)\W{0,3}",
         (
             "Simak video selengkapnya di bawah ini",
@@ -613,7 +617,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "sign_up_here",
         # A promotion that ends "Sign up here." (Reuters' newsletters).
-        r".{1,250}[.!] (sign up|subscribe|register|daftar( sekarang)?)( here| now| di ?sini)\W{0,3}",
+        r".{1,250}[.!] (sign up|subscribe|register|daftar( sekarang)?)"
+        r"( here| now| di ?sini)\W{0,3}",
         (
             "The Daily Briefing newsletter has all the news you need to start your day."
             " Sign up here.",

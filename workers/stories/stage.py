@@ -73,8 +73,10 @@ class StoryStage:
                 return Storied(decision)
         else:
             return Storied(decision)
-        storied = Decision(
-            replace(outcome, story_id=found.story.id), decision.writes | found.writes
+        storied = replace(
+            decision,
+            outcome=replace(outcome, story_id=found.story.id),
+            writes=decision.writes | found.writes,
         )
         return Storied(storied, found.story if found.writes else None, found.breaking)
 

@@ -168,6 +168,7 @@ class Agents:
         # look like a burst.
         storied = self.stories.apply(prepared, decision, self.index.lookup, prepared.received)
         self.metrics.observe_stage("stories", time.perf_counter() - started)
+        self.pipeline.learn(storied.decision, self.learned.load)
         outcome: Outcome | None = storied.decision.outcome
         origin = prepared.origin_ref
         # Alerts go with their story; after a crash, those not found in the scan again.
