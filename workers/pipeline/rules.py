@@ -28,6 +28,7 @@ class Rule:
 _SEP = r"\s*[:\-\u2013\u2014|>]\s*"  # the separator after a teaser label
 _TAIL = r".{0,300}"  # the teaser's headline
 # Roles a byline names, in the languages of the rules.
+_FROM = r"( from [\w .,'\-]{1,60})?"  # where a contributor reported from
 _ROLE = (
     r"(editor|penulis|reporter|pewarta|penyunting|kontributor|wartawan|fotografer|redaktur"
     r"|penyelaras|penterjemah|penerjemah)( magang| foto| pelaksana)?"
@@ -78,14 +79,17 @@ RULES: tuple[Rule, ...] = (
         "id_byline",
         # One role or several on a line ("Penulis : A | Editor : B"), and an outlet's
         # photo-and-name credit in brackets ("(Tribunnews.com/Rina Ayu)").
-        r"(" + _ROLE + r")\s*:\s*[\w .,'\-]{1,80}"
+        r"(" + _ROLE + r")(/(" + _ROLE + r"))?\s*:\s*[\w .,'\-]{1,80}"
         r"(\s*[|/,;]?\s*(" + _ROLE + r")\s*:\s*[\w .,'\-]{1,80}){0,3}"
+        r"|(edited|written|reported|compiled|translated|produced) by\s*:\s*[\w .,'\-]{1,80}"
         r"|\(\w{2,20}(\.\w{2,4}){1,2}(/[\w .'\-]{1,40}){1,2}\)",
         (
             "Editor: Budi Santoso",
             "Pewarta: Andi",
             "Penulis : Desi Intan Sari | Editor : Ni Nyoman Wira Widyanti",
             "Reporter Magang: Dinda Rahma",
+            "Penulis/Editor: Andi Wijaya",
+            "Edited by: Jane Doe",
             "(Kabar.com/Andi Wijaya)",
         ),
         (
@@ -141,10 +145,25 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "en_subscribe",
-        r"(subscribe|sign up|register)( now| today| here)?( to| for)\b.{0,80}"
-        r"\b(newsletter|updates|alerts|access|digital|unlimited|briefing)\b.{0,80}",
-        ("Subscribe to our newsletter for daily updates", "Sign up for breaking news alerts."),
-        ("Subscribers to the service rose 10 percent to 4 million.",),
+        r"(subscribe|sign up|register)( now| today| here)?( to| for)\b" + _NOT_SPEECH + r".{0,150}"
+        r"\b(newsletters?|updates|alerts|access|digital|unlimited|briefings?|e-?mails?)\b.{0,300}"
+        # an offer of a trial: "Try Harbour Post free for 1 month, then ..."
+        r"|(.{0,150}[.!] )?try "
+        + _NOT_SPEECH
+        + r"[\w .'&\-]{1,60} (for )?free for (\d{1,2}|one|a) (days?|weeks?"
+        r"|months?)\b.{0,250}",
+        (
+            "Subscribe to our newsletter for daily updates",
+            "Sign up for breaking news alerts.",
+            "Sign up for our free Morning Headlines email for the latest news",
+            "Subscribe to KABAR PLUS to get access to 70+ titles and share up to 5 gadgets.",
+            "Great journalism. Try Harbour Post free for 1 month, then $9 a year.",
+        ),
+        (
+            "Subscribers to the service rose 10 percent to 4 million.",
+            "Sign up for the lottery by Friday, the council said in an email.",
+            "Try the new menu for free for a week, the restaurant's owner said.",
+        ),
     ),
     Rule(
         "en_click_share",
@@ -184,6 +203,8 @@ RULES: tuple[Rule, ...] = (
         # year, or the words of the notice.
         r"©.{0,150}|(\(c\)|copyright|hak cipta)\s*(©|\(c\))?\s*(19|20)\d\d\b.{0,150}"
         r"|(copyright|hak cipta)\s*(©|\(c\)).{0,150}"
+        r"|copyright (the )?[\w .&'\-]{1,60}\b(limited|ltd|inc|llc|corp(oration)?|plc|l\.p|media"
+        r"|group|company|publishing|news|press)\.?,? (19|20)\d\d\W{0,3}"
         r"|(hak cipta|copyright)\W{0,3}(dilindungi|terpelihara|protected)\b.{0,80}"
         # A short line that ends with the notice's words, at its start or after a space
         # (and a bracket or dash). The possessive lookahead fails a long line at once,
@@ -199,6 +220,7 @@ RULES: tuple[Rule, ...] = (
             "Copyright 2024 The Daily Wire",
             "Copyright (c) 2025 Kabar Harian",
             "Copyright © KABAR 2025",
+            "Copyright The Harbour Post Limited 2024",
             "Hak Cipta Dilindungi",
             "Hak Cipta Dilindungi Undang-Undang",
             "Hak Cipta Terpelihara",
@@ -359,12 +381,15 @@ RULES: tuple[Rule, ...] = (
         r"(schrijf je in|meld je aan|iscriviti|langgan|sign up|subscribe|inscr[ií]bete"
         r"|inscreva-se)\b.{0,40}\b(nieuwsbrief|newsletter|surat berita|bolet[ií]n)\b.{0,80}"
         r"|newsletter sign[- ]?up\W{0,3}|(want|get) more (stories|news) like this\W{0,3}.{0,60}"
+        r"|(.{0,250}[.!:] )?(you can )?sign up( here)? (for|to) .{0,80}\bnewsletters?\b.{0,100}"
         r"|get (the latest|our|the best) .{0,40}(delivered to|straight to|in) your inbox\W{0,3}",
         (
             "Schrijf je in voor onze nieuwsbrief",
             "Iscriviti alla newsletter per ricevere le notizie del giorno",
             "Langgan surat berita kami untuk berita terkini",
             "Newsletter sign-up",
+            "While you're here: editors round up the week. You can sign up here for the"
+            " weekly email newsletter Harbour Briefing.",
             "Get the latest news delivered to your inbox",
             "Want more stories like this? Sign up here.",
         ),
@@ -512,7 +537,9 @@ RULES: tuple[Rule, ...] = (
         "wire_contributed",
         # AP's, CNN's and the agencies' closing line naming who else reported.
         r"\(?(the )?(associated press|ap|reuters|afp|cnn|bbc|bloomberg|nbc news|abc news)('s)?"
-        r"( .{1,120})? contributed (to )?this (report|story|article)\W{0,3}\)?"
+        r"( .{1,120})? contributed (to )?this (report|story|article)" + _FROM + r"\W{0,3}\)?"
+        r"|.{1,150}\b(writers?|reporters?|correspondents?) .{1,100} contributed (to )?this"
+        r" (report|story|article)" + _FROM + r"\W{0,3}\)?"
         # "Associated Press writer Jill Lawless in London contributed."
         r"|\(?.{0,80}\b(writers?|reporters?|correspondents?|journalists?|staff)\b .{1,120}"
         r" contributed( reporting)?\W{0,3}\)?"
@@ -530,6 +557,7 @@ RULES: tuple[Rule, ...] = (
             "--With assistance from Jane Doe.",
             "(With inputs from agencies)",
             "Contributing: John Roe, Harbour Post",
+            "AP Business Writer Jane Doe contributed to this report from New York.",
         ),
         (
             "Reuters reporters who contributed to this report were later detained in the capital.",
@@ -572,9 +600,11 @@ RULES: tuple[Rule, ...] = (
         # An invitation to follow the outlet on a platform: a line that opens with the
         # invitation and names the platform (Kompas's, Okezone's, Tribun's, IDN Times',
         # The Straits Times', The Star's lines).
-        r"(jangan lupa )?((ikuti|follow|gabung|bergabung(lah)?|join|sertai|langgan|get|subscribe"
-        r"|stay (updated|informed|connected))(?!-)\b|(simak|dapatkan|cek|baca)( juga)?"
-        r" (breaking news|berita|artikel|update|informasi|info|kabar|notifikasi)\b)"
+        r"(.{0,30}[\-:!.] )?(jangan lupa |click here to |klik di ?sini untuk )?"
+        r"((ikuti|follow|gabung|bergabung(lah)?|join|sertai|langgan|get|subscribe"
+        r"|stay (updated|informed|connected|current|tuned))(?!-)\b"
+        r"|(simak|dapatkan|cek|baca)( juga)? (breaking news|berita|artikel|update|informasi|info"
+        r"|kabar|notifikasi)\b)"
         + _NOT_SPEECH
         + r".{0,300}\b(google news|whatsapp|wa channel|telegram|instagram|facebook|twitter"
         r"|tiktok|youtube|threads|linkedin|line today|klik di ?sini|click here)\b.{0,300}",
@@ -585,6 +615,8 @@ RULES: tuple[Rule, ...] = (
             "Join our WhatsApp Channel and get the latest news and must-reads.",
             "Sertai saluran Telegram kami untuk berita terkini",
             "Follow Harbour Post on Facebook, X and Instagram.",
+            "Stay current - Follow Harbour Post on WhatsApp, Google News and Telegram",
+            "Click here to get the latest news updates from Harbour Post on Google News",
             "Dapatkan berita terkini hanya dengan satu akun, daftar sekarang dengan klik disini",
             "Ikuti berita terkini dari kami di Google News",
             "Dapatkan update berita pilihan di WhatsApp Channel",
@@ -637,7 +669,8 @@ RULES: tuple[Rule, ...] = (
         r"\b.{0,200}"
         r"|\((updates?|adds|corrects|recasts|rewrites|refiles) (with|to|throughout|paragraph"
         r"|headline|byline|details|comments?|quotes?|background|\w+ in)\b.{0,150}\)"
-        r"|a version of this (article|story) appear(s|ed) in print\b.{0,300}",
+        r"|(a version of )?this (article|story) appear(s|ed) (in print|in .{1,80}\bprint edition)"
+        r"\b.{0,300}",
         (
             "Correction: An earlier version of this article misstated the date.",
             "This article was amended on 3 May 2024 to correct a name.",
@@ -645,6 +678,7 @@ RULES: tuple[Rule, ...] = (
             "(Updates with analyst comment in third paragraph)",
             "Update 5/3/24, 10:15 a.m. ET: This article was updated with more details.",
             "A version of this article appears in print on May 3, 2024, Section A, Page 1.",
+            "This article appeared in the Harbour Post print edition as: Floods hit Jakarta",
             "Catatan redaksi: Artikel ini telah diperbarui dengan keterangan polisi.",
         ),
         (
@@ -659,7 +693,7 @@ RULES: tuple[Rule, ...] = (
         # ANTARA's ban on crawling.
         r".{0,300}\b(is|are) solely responsible for (all|the) content\W{0,3}"
         r"|(the )?associated press receives (financial )?support from .{1,300}"
-        r"|\(?.{0,200}\bauto-generated from a syndicated feed\W{0,3}\)?"
+        r"|\(?.{0,250}\bsyndicated feed\W{0,3}\)?"
         r"|dilarang (keras )?(mengambil|mengutip|menyalin|memperbanyak|menyiarkan)\b"
         + _NOT_SPEECH
         + r".{0,300}"
@@ -670,8 +704,26 @@ RULES: tuple[Rule, ...] = (
             "(This story has not been edited by Harbour Post staff and is auto-generated"
             " from a syndicated feed.)",
             "Dilarang keras mengambil konten di situs ini tanpa izin tertulis dari Kabar.",
+            "(Except for the headline, this story has not been edited by Harbour Post staff"
+            " and is published from a syndicated feed.)",
         ),
         ("Dilarang mengambil foto di area ini tanpa izin, kata petugas keamanan.",),
+    ),
+    Rule(
+        "tags_line",
+        # The page's tags or keywords, printed under the story.
+        r"(tags?|tagar|topik|topics?|keywords?|kata kunci)\s*:\s*.{0,250}",
+        ("Tags: Keywords: floods, Jakarta, BNPB", "Topik: banjir, Bekasi", "Kata kunci: pemilu"),
+        ("Topik utama rapat itu, katanya, adalah anggaran banjir.",),
+    ),
+    Rule(
+        "sign_off",
+        # An outlet's sign-off, its name after a dash ("- Rappler.com", "-- Kabar.com"),
+        # and a reporter's address alone on a line (Yonhap's "reporter@yna.co.kr").
+        r"[\-=]{1,3} ?[\w\-]{2,30}(\.[a-z]{2,4}){1,2}\W{0,3}"
+        r"|[\w.+\-]{1,40}@[\w\-]{1,40}(\.[\w\-]{1,20}){1,3}",
+        ("- Rappler.com", "-- Kabar.co.id", "reporter@kabar.co.id"),
+        ("- 3.5 persen", "- Presiden.", "Jakarta.com"),
     ),
     Rule(
         "source_line",
@@ -735,7 +787,7 @@ AGENCIES = (
 # pattern's case-blind alternatives cost a tenth of cleaning's work, tried on every line).
 CREDIT_MAX = 90
 CREDIT_LINE = re.compile(
-    rf"(?:-{{1,2}}\s*)?(?:(?:sumber|source|fuente|quelle|fonte)\s*:\s*)?\(?(?P<credit>(?:{AGENCIES})"
+    rf"(?:[\-=]{{1,2}}\s*)?(?:(?:sumber|source|fuente|quelle|fonte)\s*:\s*)?\(?(?P<credit>(?:{AGENCIES})"
     rf"(?:\s*[/|,&]\s*(?:{AGENCIES})){{0,4}})\)?\.?",
     re.IGNORECASE,
 )
