@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 KAFKA  := $(PYTHON) deploy/kafka/launcher.py
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv kafka-jars promtool test unit integration lint format run eval train-ner gazetteer bench bench-index chaos soak clean
+.PHONY: help venv kafka-jars promtool test unit integration lint format run eval train-ner train-lines gazetteer bench bench-index chaos soak clean
 
 help:
 	@echo "make run          start a local Kafka and the worker, send sample stories, show outcomes"
@@ -18,6 +18,7 @@ help:
 	@echo "                  beside the gazetteer alone; language detection; boilerplate removal"
 	@echo "                  and learning; HTML beside trafilatura; stories beside TF-IDF)"
 	@echo "make train-ner DATA=../shared/data/ner   retrain the entity models (and their dev sets)"
+	@echo "make train-lines  retrain the line model (workers/data/lines.json; reads ../shared/data)"
 	@echo "make gazetteer    rebuild workers/data/gazetteer.json from curated.yaml and the data packages"
 	@echo "make bench        newswire bench on a local broker: passthrough, 1 and 2 workers, latency, stages"
 	@echo "make bench-index  dedupe decision cost as the index grows to 1,000,000 stories"
@@ -83,6 +84,9 @@ eval: venv
 DATA ?= ../shared/data/ner
 train-ner: venv
 	$(BIN)/python -m workers.training.ner $(DATA)
+
+train-lines: venv
+	$(BIN)/python -m workers.training.lines
 
 gazetteer: venv
 	$(BIN)/python -m workers.training.gazetteer

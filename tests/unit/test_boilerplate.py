@@ -15,13 +15,15 @@ from workers.pipeline.boilerplate import (
     line_key,
     load_nothing,
 )
-from workers.pipeline.clean import AllowList
+from workers.pipeline.clean import AllowList, CleanOptions
 from workers.pipeline.core import Pipeline, PipelineOptions
 from workers.pipeline.dedupe import MemoryIndex
 from workers.records import Enriched, Origin, dumps
 from workers.stories.assign import StoryOptions
 from workers.stories.stage import StoryStage
 
+# Learning is tested apart from the line model (which finds this line on its own).
+NO_MODEL = CleanOptions(line_model=False)
 AD = "Dapatkan promo langganan hemat 50 persen hanya di aplikasi Kabar Harian"
 WORDS = (
     "pemerintah kota warga banjir jalan harga pasar sekolah rumah sakit dokter petani beras "
@@ -144,7 +146,7 @@ def run(pipeline: Pipeline, stories: list[dict]) -> list:
 
 def test_pipeline_cuts_learned_lines_and_moves_entity_offsets(check_event):
     rng = random.Random(8)
-    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5)))
+    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5), clean=NO_MODEL))
     stories = [{"id": f"s{n}", "source": "kabar", "body": body(rng)} for n in range(5)]
     last = "Presiden Joko Widodo meresmikan Bandara Kertajati di Majalengka pada Senin."
     stories.append({"id": "s5", "source": "kabar", "body": body(rng) + "\n" + last})
@@ -158,7 +160,7 @@ def test_pipeline_cuts_learned_lines_and_moves_entity_offsets(check_event):
 
 def test_a_dateline_below_a_learned_line_is_lifted_once_the_line_is_cut(check_event):
     rng = random.Random(10)
-    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5)))
+    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5), clean=NO_MODEL))
     first = "KABARHARIAN.ID, Bandung - Gubernur Ridwan Kamil meninjau banjir di Bandung."
     stories = [{"id": f"s{n}", "source": "kabar", "body": AD + "\n" + body(rng)} for n in range(5)]
     stories.append({"id": "s5", "source": "kabar", "body": f"{AD}\n{first}\n{body(rng)}"})
@@ -172,7 +174,7 @@ def test_a_dateline_below_a_learned_line_is_lifted_once_the_line_is_cut(check_ev
 
 def test_a_republished_story_is_never_learned():
     rng = random.Random(9)
-    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5)))
+    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=5), clean=NO_MODEL))
     original = body(rng, ad=False)
     copies = [{"id": f"c{n}", "source": "kabar", "body": original} for n in range(30)]
     first_line = original.split("\n")[0]
@@ -185,7 +187,8 @@ def test_a_republished_story_is_never_learned():
 def test_newswire_process_learns_across_sources_beyond_memory(monkeypatch):
     monkeypatch.setattr(process, "SAVE_EVERY", 1)
     rng = random.Random(10)
-    pipeline = Pipeline(PipelineOptions(learn=LearnOptions(min_stories=3, max_sources=1)))
+    learn = LearnOptions(min_stories=3, max_sources=1)
+    pipeline = Pipeline(PipelineOptions(learn=learn, clean=NO_MODEL))
     lines = [
         orjson.dumps({"id": f"{source}{n}", "source": source, "body": body(rng)})
         for n in range(5)

@@ -15,6 +15,7 @@ import yaml
 
 from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
+from workers.pipeline.lines import LineModel
 from workers.pipeline.normalize import fold, plain_lines
 from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, match_folded
 from workers.records import Removed
@@ -65,6 +66,8 @@ class CleanOptions:
     min_repeat_chars: int = 3
     # Lines that a rule (or learning) would cut but that must stay.
     allow: AllowList = field(default_factory=AllowList)
+    # The line model (workers/pipeline/lines.py) scores the lines the rules left.
+    line_model: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def clean_body(
         extracted = html_to_text(body)
         body = extracted.text
         removed.extend(extracted.removed)
-    kept: list[str] = []
+    kept: list[tuple[str, str]] = []  # (line, folded)
     seen: set[str] = set()
     credit: str | None = None
     body = body.replace("\r\n", "\n").replace("\r", "\n")
@@ -112,13 +115,18 @@ def clean_body(
             removed.append(Removed(text=line, reason="repeat"))
             continue
         seen.add(folded)
-        kept.append(line)
+        kept.append((line, folded))
+    if opts.line_model and kept:
+        chrome = {i for i in LineModel.shipped().chrome(kept) if kept[i][1] not in allow}
+        removed.extend(Removed(text=kept[i][0], reason="rule:line_model") for i in sorted(chrome))
+        kept = [pair for i, pair in enumerate(kept) if i not in chrome]
+    lines = [line for line, _ in kept]
     dateline = None
-    if kept:
-        lifted, dateline, wire = lift_dateline(kept[0])
+    if lines:
+        lifted, dateline, wire = lift_dateline(lines[0])
         credit = credit or wire
-        kept[0] = kept[0][lifted:]
-    return Cleaned(body="\n".join(kept), removed=removed, dateline=dateline, credit=credit)
+        lines[0] = lines[0][lifted:]
+    return Cleaned(body="\n".join(lines), removed=removed, dateline=dateline, credit=credit)
 
 
 def lift_dateline(first: str) -> tuple[int, str | None, str | None]:
