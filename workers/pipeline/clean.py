@@ -17,7 +17,7 @@ from workers.pipeline.boilerplate import line_key
 from workers.pipeline.html import html_to_text
 from workers.pipeline.lines import LineModel
 from workers.pipeline.normalize import fold, plain_lines
-from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, match_folded
+from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, has_needles, match_folded
 from workers.records import Removed
 
 ANY_SOURCE = "*"
@@ -97,6 +97,7 @@ def clean_body(
     credit: str | None = None
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     plain = plain_lines(body)
+    needled = has_needles(body.lower())
     for raw_line in body.split("\n"):
         line = raw_line.strip()
         if not line:
@@ -107,7 +108,7 @@ def clean_body(
             credit = credit or credit_match.group("credit")
             continue
         folded = fold(line, plain)
-        rule = None if folded in allow else match_folded(folded)
+        rule = None if folded in allow else match_folded(folded, needled)
         if rule is not None:
             removed.append(Removed(text=line, reason=f"rule:{rule}"))
             continue

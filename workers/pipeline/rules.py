@@ -23,6 +23,9 @@ class Rule:
     pattern: str
     examples: tuple[str, ...]
     keep: tuple[str, ...] = ()
+    # A rule whose line can open with anything (its mark is at the end: "... contributed
+    # to this report.") is tried only on lines holding one of these strings.
+    needles: tuple[str, ...] = ()
 
 
 _SEP = r"\s*[:\-\u2013\u2014|>]\s*"  # the separator after a teaser label
@@ -43,12 +46,11 @@ _NOT_SPEECH = (
 RULES: tuple[Rule, ...] = (
     Rule(
         "id_fewer_ads",
-        r"([\w.]{1,20}\+? )?baca berita (dengan|tanpa) (sedikit )?iklan"
-        r"(,?\s*klik\s*di\s*sini)?\W{0,5}",
+        r"baca berita (dengan|tanpa) (sedikit )?iklan(,?\s*klik\s*di\s*sini)?\W{0,5}",
         (
             "Baca berita dengan sedikit iklan, klik disini",
             "baca berita dengan sedikit iklan, klik di sini.",
-            "Kompascom+ baca berita tanpa iklan",
+            "Baca berita tanpa iklan",
         ),
         ("Kementerian membaca berita itu dan mengklik tautan di sini.",),
     ),
@@ -148,16 +150,14 @@ RULES: tuple[Rule, ...] = (
         r"(subscribe|sign up|register)( now| today| here)?( to| for)\b" + _NOT_SPEECH + r".{0,150}"
         r"\b(newsletters?|updates|alerts|access|digital|unlimited|briefings?|e-?mails?)\b.{0,300}"
         # an offer of a trial: "Try Harbour Post free for 1 month, then ..."
-        r"|(.{0,150}[.!] )?try "
-        + _NOT_SPEECH
-        + r"[\w .'&\-]{1,60} (for )?free for (\d{1,2}|one|a) (days?|weeks?"
+        r"|try " + _NOT_SPEECH + r"[\w .'&\-]{1,60} (for )?free for (\d{1,2}|one|a) (days?|weeks?"
         r"|months?)\b.{0,250}",
         (
             "Subscribe to our newsletter for daily updates",
             "Sign up for breaking news alerts.",
             "Sign up for our free Morning Headlines email for the latest news",
             "Subscribe to KABAR PLUS to get access to 70+ titles and share up to 5 gadgets.",
-            "Great journalism. Try Harbour Post free for 1 month, then $9 a year.",
+            "Try Harbour Post free for 1 month, then $9 a year.",
         ),
         (
             "Subscribers to the service rose 10 percent to 4 million.",
@@ -381,15 +381,12 @@ RULES: tuple[Rule, ...] = (
         r"(schrijf je in|meld je aan|iscriviti|langgan|sign up|subscribe|inscr[ií]bete"
         r"|inscreva-se)\b.{0,40}\b(nieuwsbrief|newsletter|surat berita|bolet[ií]n)\b.{0,80}"
         r"|newsletter sign[- ]?up\W{0,3}|(want|get) more (stories|news) like this\W{0,3}.{0,60}"
-        r"|(.{0,250}[.!:] )?(you can )?sign up( here)? (for|to) .{0,80}\bnewsletters?\b.{0,100}"
         r"|get (the latest|our|the best) .{0,40}(delivered to|straight to|in) your inbox\W{0,3}",
         (
             "Schrijf je in voor onze nieuwsbrief",
             "Iscriviti alla newsletter per ricevere le notizie del giorno",
             "Langgan surat berita kami untuk berita terkini",
             "Newsletter sign-up",
-            "While you're here: editors round up the week. You can sign up here for the"
-            " weekly email newsletter Harbour Briefing.",
             "Get the latest news delivered to your inbox",
             "Want more stories like this? Sign up here.",
         ),
@@ -543,9 +540,6 @@ RULES: tuple[Rule, ...] = (
         # "Associated Press writer Jill Lawless in London contributed."
         r"|\(?.{0,80}\b(writers?|reporters?|correspondents?|journalists?|staff)\b .{1,120}"
         r" contributed( reporting)?\W{0,3}\)?"
-        # "--With assistance from ...", "(With inputs from PTI)", "Contributing: ..."
-        r"|(-{1,2} ?|\()with (additional )?(assistance|inputs?|reporting) from .{1,150}"
-        r"|with inputs? from [\w .,&/\-]{1,60}"
         r"|contributing\s*:.{1,150}",
         (
             "Associated Press writer Edith M. Lederer at the United Nations contributed to"
@@ -554,16 +548,22 @@ RULES: tuple[Rule, ...] = (
             "(AP writer Sam Metz contributed to this story.)",
             "The Associated Press contributed to this report.",
             "Associated Press writer Jill Lawless in London contributed.",
-            "--With assistance from Jane Doe.",
-            "(With inputs from agencies)",
             "Contributing: John Roe, Harbour Post",
             "AP Business Writer Jane Doe contributed to this report from New York.",
         ),
         (
             "Reuters reporters who contributed to this report were later detained in the capital.",
             "Two other writers contributed.",
-            "With assistance from the army, the villagers rebuilt the bridge in a week.",
         ),
+        needles=("contribut",),
+    ),
+    Rule(
+        "wire_assistance",
+        # "--With assistance from ..." (Bloomberg), "(With inputs from PTI)".
+        r"(-{1,2} ?|\()with (additional )?(assistance|inputs?|reporting) from .{1,150}"
+        r"|with inputs? from [\w .,&/\-]{1,60}",
+        ("--With assistance from Jane Doe.", "(With inputs from agencies)"),
+        ("With assistance from the army, the villagers rebuilt the bridge in a week.",),
     ),
     Rule(
         "wire_follow_coverage",
@@ -600,7 +600,7 @@ RULES: tuple[Rule, ...] = (
         # An invitation to follow the outlet on a platform: a line that opens with the
         # invitation and names the platform (Kompas's, Okezone's, Tribun's, IDN Times',
         # The Straits Times', The Star's lines).
-        r"(.{0,30}[\-:!.] )?(jangan lupa |click here to |klik di ?sini untuk )?"
+        r"(jangan lupa |click here to |klik di ?sini untuk )?"
         r"((ikuti|follow|gabung|bergabung(lah)?|join|sertai|langgan|get|subscribe"
         r"|stay (updated|informed|connected|current|tuned))(?!-)\b"
         r"|(simak|dapatkan|cek|baca)( juga)? (breaking news|berita|artikel|update|informasi|info"
@@ -615,7 +615,7 @@ RULES: tuple[Rule, ...] = (
             "Join our WhatsApp Channel and get the latest news and must-reads.",
             "Sertai saluran Telegram kami untuk berita terkini",
             "Follow Harbour Post on Facebook, X and Instagram.",
-            "Stay current - Follow Harbour Post on WhatsApp, Google News and Telegram",
+            "Stay current with Harbour Post on WhatsApp, Google News and Telegram",
             "Click here to get the latest news updates from Harbour Post on Google News",
             "Dapatkan berita terkini hanya dengan satu akun, daftar sekarang dengan klik disini",
             "Ikuti berita terkini dari kami di Google News",
@@ -632,14 +632,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "app_invite",
         # An invitation to install the outlet's app, alone or closing a promotion.
-        r"(.{0,200}[.!] )?(click here to |please )?(download|unduh|install|pasang|get)\b"
+        r"(click here to |please )?(download|unduh|install|pasang|get)\b"
         + _NOT_SPEECH
         + r".{0,60}\b(app|apps|aplikasi)\b.{0,200}",
         (
             "Download Apps Kabar Sekarang https://apps.kabar.example/",
             "CLICK HERE TO GET THE HARBOUR POST APP",
             "Download our app or subscribe to our Telegram channel for the latest updates",
-            "Catch all the latest news on Harbour Post. Download the Harbour Post App today.",
         ),
         (
             "Residents should download the app before Friday, the ministry said.",
@@ -649,13 +648,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "sign_up_here",
         # A promotion that ends "Sign up here." (Reuters' newsletters).
-        r".{1,250}[.!] (sign up|subscribe|register|daftar( sekarang)?)"
-        r"( here| now| di ?sini)\W{0,3}",
+        r".{1,250}[.!] (sign up|subscribe|register)( here| now)\W{0,3}"
+        r"|.{1,250}[.!:] (you can )?sign up( here)? (for|to) .{0,80}\bnewsletters?\b.{0,100}",
         (
             "The Daily Briefing newsletter has all the news you need to start your day."
             " Sign up here.",
+            "While you're here: editors round up the week. You can sign up here for the"
+            " weekly email newsletter Harbour Briefing.",
         ),
         ("Voters must register here, in the town hall, the mayor said.",),
+        needles=("sign up", "subscribe here", "subscribe now", "register here"),
     ),
     Rule(
         "correction_notice",
@@ -691,9 +693,7 @@ RULES: tuple[Rule, ...] = (
         "syndication_notice",
         # Notices of agencies and their partners: AP's funders, PTI copy's feed note,
         # ANTARA's ban on crawling.
-        r".{0,300}\b(is|are) solely responsible for (all|the) content\W{0,3}"
-        r"|(the )?associated press receives (financial )?support from .{1,300}"
-        r"|\(?.{0,250}\bsyndicated feed\W{0,3}\)?"
+        r"(the )?associated press receives (financial )?support from .{1,300}"
         r"|dilarang (keras )?(mengambil|mengutip|menyalin|memperbanyak|menyiarkan)\b"
         + _NOT_SPEECH
         + r".{0,300}"
@@ -701,13 +701,25 @@ RULES: tuple[Rule, ...] = (
         (
             "The Associated Press receives support from a foundation for its coverage."
             " The AP is solely responsible for all content.",
+            "Dilarang keras mengambil konten di situs ini tanpa izin tertulis dari Kabar.",
+        ),
+        ("Dilarang mengambil foto di area ini tanpa izin, kata petugas keamanan.",),
+    ),
+    Rule(
+        "syndication_end",
+        # The same notices known by their end: "... is solely responsible for all
+        # content.", PTI copy's "... auto-generated from a syndicated feed.)".
+        r".{0,300}\b(is|are) solely responsible for (all|the) content\W{0,3}"
+        r"|\(?.{0,250}\bsyndicated feed\W{0,3}\)?",
+        (
+            "Funded by a foundation. The AP is solely responsible for all content.",
             "(This story has not been edited by Harbour Post staff and is auto-generated"
             " from a syndicated feed.)",
-            "Dilarang keras mengambil konten di situs ini tanpa izin tertulis dari Kabar.",
             "(Except for the headline, this story has not been edited by Harbour Post staff"
             " and is published from a syndicated feed.)",
         ),
-        ("Dilarang mengambil foto di area ini tanpa izin, kata petugas keamanan.",),
+        ("Editors are solely responsible for the content of their pages, the court ruled.",),
+        needles=("solely responsible", "syndicated feed"),
     ),
     Rule(
         "tags_line",
@@ -718,12 +730,18 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "sign_off",
-        # An outlet's sign-off, its name after a dash ("- Rappler.com", "-- Kabar.com"),
-        # and a reporter's address alone on a line (Yonhap's "reporter@yna.co.kr").
-        r"[\-=]{1,3} ?[\w\-]{2,30}(\.[a-z]{2,4}){1,2}\W{0,3}"
-        r"|[\w.+\-]{1,40}@[\w\-]{1,40}(\.[\w\-]{1,20}){1,3}",
-        ("- Rappler.com", "-- Kabar.co.id", "reporter@kabar.co.id"),
+        # An outlet's sign-off, its name after a dash ("- Rappler.com", "-- Kabar.com").
+        r"[\-=]{1,3} ?[\w\-]{2,30}(\.[a-z]{2,4}){1,2}\W{0,3}",
+        ("- Rappler.com", "-- Kabar.co.id"),
         ("- 3.5 persen", "- Presiden.", "Jakarta.com"),
+    ),
+    Rule(
+        "contact_address",
+        # A reporter's address alone on a line (Yonhap's "reporter@yna.co.kr").
+        r"[\w.+\-]{1,40}@[\w\-]{1,40}(\.[\w\-]{1,20}){1,3}",
+        ("reporter@kabar.co.id",),
+        ("Kirim ke redaksi@kabar.co.id paling lambat Jumat, kata panitia.",),
+        needles=("@",),
     ),
     Rule(
         "source_line",
@@ -741,8 +759,12 @@ RULES: tuple[Rule, ...] = (
 # the rules its first two characters leave possible (the `regex` module's partial
 # match tells which): most lines open as no rule can, and trying all 30-odd
 # alternatives on every line was most of the cleaning time.
-_PARTIAL = [regex.compile(rule.pattern) for rule in RULES]
-_NAMES = {f"r{i}": rule.name for i, rule in enumerate(RULES)}
+# Rules that can open anywhere are tried by needle; the rest by their opening.
+_NEEDLED = [(rule.needles, re.compile(rule.pattern), rule.name) for rule in RULES if rule.needles]
+_NEEDLES = tuple({n for needles, _, _ in _NEEDLED for n in needles})
+_OPENING = [rule for rule in RULES if not rule.needles]
+_PARTIAL = [regex.compile(rule.pattern) for rule in _OPENING]
+_NAMES = {f"r{i}": rule.name for i, rule in enumerate(_OPENING)}
 _BY_PREFIX: dict[str, re.Pattern[str] | None] = {}
 _BY_RULES: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 _MAX_PREFIXES = 20_000  # two-character openings remembered (then looked up each time)
@@ -753,23 +775,35 @@ def _alternation(prefix: str) -> re.Pattern[str] | None:
     """The rules a line opening with `prefix` can match, as one pattern (None: none can)."""
     viable = tuple(i for i, rx in enumerate(_PARTIAL) if rx.fullmatch(prefix, partial=True))
     if viable not in _BY_RULES:
-        alt = "|".join(f"(?P<r{i}>{RULES[i].pattern})" for i in viable)
+        alt = "|".join(f"(?P<r{i}>{_OPENING[i].pattern})" for i in viable)
         _BY_RULES[viable] = re.compile(alt) if alt else None
     if len(_BY_PREFIX) < _MAX_PREFIXES:
         _BY_PREFIX[prefix] = _BY_RULES[viable]
     return _BY_RULES[viable]
 
 
-def match_folded(folded: str) -> str | None:
-    """Name of the rule that matches the whole folded line (`normalize.fold`), or None."""
+def has_needles(text: str) -> bool:
+    """Whether `text` (lower case: a whole body, looked at once) holds any needle: if
+    not, no line of it needs the rules that can open anywhere."""
+    return any(needle in text for needle in _NEEDLES)
+
+
+def match_folded(folded: str, needled: bool = True) -> str | None:
+    """Name of the rule that matches the whole folded line (`normalize.fold`), or None.
+    `needled` False: the line's body holds no needle (`has_needles`)."""
     prefix = folded[:2]
     pattern = _BY_PREFIX.get(prefix, _UNSEEN)
     if pattern is _UNSEEN:
         pattern = _alternation(prefix)
     m = pattern.fullmatch(folded) if pattern is not None else None
-    if m is None or m.lastgroup is None:
+    if m is not None and m.lastgroup is not None:
+        return _NAMES[m.lastgroup]
+    if not needled or not any(needle in folded for needle in _NEEDLES):
         return None
-    return _NAMES[m.lastgroup]
+    for needles, rx, name in _NEEDLED:
+        if any(needle in folded for needle in needles) and rx.fullmatch(folded):
+            return name
+    return None
 
 
 def match_rule(line: str) -> str | None:
