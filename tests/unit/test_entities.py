@@ -6,10 +6,12 @@ from hypothesis import strategies as st
 from workers.pipeline.crf import TOKEN
 
 from workers.pipeline.entities import (
+    TITLE_WORDS,
     EntityTagger,
     Gazetteer,
     TagOptions,
     _outside,
+    family_name,
     group_entities,
 )
 from workers.records import Entity
@@ -147,3 +149,48 @@ def test_quantities_are_kept_unless_they_overlap_a_name(cuts, quantities):
     found = sorted((Entity("1", "DATE", a, a + n) for a, n in quantities), key=lambda q: q.start)
     expected = [q for q in found if not any(n.start < q.end and q.start < n.end for n in names)]
     assert _outside(names, found) == expected
+
+
+# Written by the team in the style of the seed (an Indonesian outlet's rewrite of a wire
+# report on Korea and Russia); the event is invented.
+SEOUL_STORY = """SEOUL - Kementerian Luar Negeri Korea Selatan memanggil duta besar Rusia pada Senin \
+untuk memprotes latihan militer bersama Rusia dan Korea Utara di dekat Pyongyang, kata seorang \
+pejabat kepada wartawan di Seoul.
+Wakil Menteri Luar Negeri Lee Do-hoon menyampaikan keberatan Seoul kepada Duta Besar Rusia, \
+Andrei Kulik, dalam pertemuan tertutup di gedung kementerian.
+Lee mengatakan latihan itu mengancam perdamaian di Semenanjung Korea dan melanggar resolusi \
+Dewan Keamanan PBB.
+Kedutaan Besar Rusia di Seoul menyatakan latihan itu bersifat defensif. "Duta Besar menegaskan \
+bahwa Moskow tidak mengancam negara mana pun," kata kedutaan dalam pernyataan.
+Menteri Luar Negeri Korea Selatan, Park Jin-woo, dijadwalkan membahas masalah itu dengan \
+mitranya dari Jepang pekan depan. Park menyebut Korea Utara terus menguji rudal balistik tahun ini.
+Hubungan antara Seoul dan Moskow memburuk sejak perang di Ukraina pecah pada 2022."""
+
+
+def test_a_seed_like_story_links_places_groups_family_names_and_tags_no_office():
+    entities = TAGGING.tag(SEOUL_STORY, "id", OPTS)
+    groups = {g.key: g for g in group_entities(entities, "", set())}
+    # Russia, South Korea, North Korea, Moscow, Seoul, Pyongyang, the UN Security Council
+    for qid in ("Q159", "Q884", "Q423", "Q649", "Q8684", "Q18808", "Q37470"):
+        assert qid in groups, qid
+    people = [e.text for e in entities if e.type == "PERSON"]
+    assert not [p for p in people if all(w in TITLE_WORDS for w in p.casefold().split())]
+    lee, park = groups["PERSON:lee do-hoon"], groups["PERSON:park jin-woo"]
+    text = SEOUL_STORY
+    assert [text[s:e] for s, e in lee.offsets] == ["Lee Do-hoon", "Lee"]
+    assert [text[s:e] for s, e in park.offsets] == ["Park Jin-woo", "Park"]
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("Kim Hong-kyun", "Kim"), ("Cho Tae-yul", "Cho"), ("Xi Jinping", "Xi"),
+     ("Georgy Zinoviev", "Zinoviev"), ("Bambang Hartono", "Hartono")],
+)  # fmt: skip
+def test_a_later_lone_mention_uses_the_family_name_by_the_names_convention(name, family):
+    assert family_name(name) == family
+
+
+def test_an_office_is_not_a_person_but_an_officeholder_is():
+    assert ("Duta Besar", "PERSON") not in tags("Duta Besar mengatakan hal itu kepada wartawan.", "id")
+    found = tags("Presiden Joko Widodo meresmikan bendungan itu.", "id")
+    assert ("Joko Widodo", "PERSON") in found
