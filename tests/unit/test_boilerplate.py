@@ -267,3 +267,17 @@ def test_counts_saved_before_places_are_read():
     learner = Learner(LearnOptions(min_stories=20))
     cut = see(learner, "kabar", body(random.Random(16)), {"kabar": old}.get)
     assert cut is not None and cut.cut == [AD]
+
+
+def test_a_line_cleaning_cut_in_some_stories_is_still_learned():
+    """The line model cuts a line among a story's last lines, not in its middle: the
+    stories where it was cut count too, so it is learned and then cut everywhere."""
+    rng = random.Random(17)
+    learner = Learner(LearnOptions(min_stories=5))
+    for n in range(5):  # cut by cleaning at the end: not in the body, counted
+        _, sighting = learner.observe(
+            "kabar", body(rng, ad=False), load_nothing, cut_before=(AD,)
+        )
+        learner.count(sighting, f"cut {n}", load_nothing)
+    cut = see(learner, "kabar", body(rng))  # the same line in a story's middle
+    assert cut is not None and cut.cut == [AD]

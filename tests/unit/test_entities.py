@@ -153,9 +153,9 @@ def test_quantities_are_kept_unless_they_overlap_a_name(cuts, quantities):
 
 # Written by the team in the style of the seed (an Indonesian outlet's rewrite of a wire
 # report on Korea and Russia); the event is invented.
-SEOUL_STORY = """SEOUL - Kementerian Luar Negeri Korea Selatan memanggil duta besar Rusia pada Senin \
-untuk memprotes latihan militer bersama Rusia dan Korea Utara di dekat Pyongyang, kata seorang \
-pejabat kepada wartawan di Seoul.
+SEOUL_STORY = """SEOUL - Kementerian Luar Negeri Korea Selatan memanggil duta besar Rusia \
+pada Senin untuk memprotes latihan militer bersama Rusia dan Korea Utara di dekat Pyongyang, \
+kata seorang pejabat kepada wartawan di Seoul.
 Wakil Menteri Luar Negeri Lee Do-hoon menyampaikan keberatan Seoul kepada Duta Besar Rusia, \
 Andrei Kulik, dalam pertemuan tertutup di gedung kementerian.
 Lee mengatakan latihan itu mengancam perdamaian di Semenanjung Korea dan melanggar resolusi \
@@ -191,6 +191,7 @@ def test_a_later_lone_mention_uses_the_family_name_by_the_names_convention(name,
 
 
 def test_an_office_is_not_a_person_but_an_officeholder_is():
-    assert ("Duta Besar", "PERSON") not in tags("Duta Besar mengatakan hal itu kepada wartawan.", "id")
+    said = tags("Duta Besar mengatakan hal itu kepada wartawan.", "id")
+    assert ("Duta Besar", "PERSON") not in said
     found = tags("Presiden Joko Widodo meresmikan bendungan itu.", "id")
     assert ("Joko Widodo", "PERSON") in found

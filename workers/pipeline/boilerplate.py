@@ -318,14 +318,22 @@ class Learner:
         return self._cross
 
     def observe(
-        self, source: str | None, body: str, load: Load, allow: frozenset[int] = frozenset()
+        self,
+        source: str | None,
+        body: str,
+        load: Load,
+        allow: frozenset[int] = frozenset(),
+        cut_before: tuple[str, ...] = (),
     ) -> tuple[Stripped | None, Sighting | None]:
         """Cut the lines learned so far from `body` (None if none), and the story's
         sighting to `count` once its event is known (None: learning is off).
 
         Call only for stories dedupe found new; `load` reads stored counts; lines
         whose key is in `allow` are never cut. A body whose every line is learned
-        is left whole: an outlet's story is never cut to nothing.
+        is left whole: an outlet's story is never cut to nothing. `cut_before`:
+        lines cleaning cut where it does not always cut them (the line model cuts a
+        line among a story's last lines, not in its middle): they are counted too,
+        with no place, so the line is learned, and then cut wherever it is.
         """
         if not source or self.opts.min_stories <= 0:
             return None, None
@@ -343,6 +351,8 @@ class Learner:
             if len(line.strip()) >= self.opts.min_chars and key not in seen:
                 place = i + 1 if i < edge else i - n if i >= n - edge else NOWHERE
                 seen[key] = (place, line)
+        for line in cut_before:
+            seen.setdefault(line_key(line), (NOWHERE, line))
         sighting = Sighting(source, seen)
         if not cut or len(cut) == len(lines):
             return None, sighting

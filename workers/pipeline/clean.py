@@ -21,6 +21,7 @@ from workers.pipeline.rules import CREDIT_LINE, CREDIT_MAX, DATELINE, has_needle
 from workers.records import Removed
 
 ANY_SOURCE = "*"
+LINE_MODEL = "rule:line_model"  # the `removed` reason of a line the line model cut
 
 
 class AllowList:
@@ -119,7 +120,7 @@ def clean_body(
         kept.append((line, folded))
     if opts.line_model and kept:
         chrome = {i for i in LineModel.shipped().chrome(kept) if kept[i][1] not in allow}
-        removed.extend(Removed(text=kept[i][0], reason="rule:line_model") for i in sorted(chrome))
+        removed.extend(Removed(text=kept[i][0], reason=LINE_MODEL) for i in sorted(chrome))
         kept = [pair for i, pair in enumerate(kept) if i not in chrome]
     lines = [line for line, _ in kept]
     dateline = None

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.pipeline.boilerplate import Learner, LearnOptions, Load, Sighting, load_nothing
-from workers.pipeline.clean import AllowList, Cleaned, CleanOptions, clean_body, lift_dateline
+from workers.pipeline.clean import (
+    LINE_MODEL,
+    AllowList,
+    Cleaned,
+    CleanOptions,
+    clean_body,
+    lift_dateline,
+)
 from workers.pipeline.dedupe import Candidate, DedupeOptions, Deduper, Lookup, Writes
 from workers.pipeline.entities import EntityTagger, TagOptions, group_entities
 from workers.pipeline.language import detect_language, identifier
@@ -227,7 +234,8 @@ class Pipeline:
         cleaning would have (its words' entities go with it).
         """
         allow = self.opts.clean.allow.keys(event.source)
-        stripped, sighting = self.learner.observe(event.source, event.body, load, allow)
+        modelled = tuple(r.text for r in event.removed if r.reason == LINE_MODEL)
+        stripped, sighting = self.learner.observe(event.source, event.body, load, allow, modelled)
         if stripped is None:
             return event, sighting
         body, lifted, dateline, credit = stripped.body, 0, event.dateline, event.credit

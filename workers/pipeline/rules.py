@@ -555,7 +555,7 @@ RULES: tuple[Rule, ...] = (
             "Reuters reporters who contributed to this report were later detained in the capital.",
             "Two other writers contributed.",
         ),
-        needles=("contribut",),
+        needles=("contributed to this", "contributed reporting", "contributed.", "contributing:"),
     ),
     Rule(
         "wire_assistance",
