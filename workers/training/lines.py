@@ -26,7 +26,6 @@ import gzip
 import json
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 import orjson
@@ -37,6 +36,7 @@ from workers.evaluation.outlet_lines import survey
 from workers.pipeline.lines import MODEL, LineModel, features
 from workers.pipeline.normalize import fold
 from workers.pipeline.rules import RULES
+from workers.training.crfsuite import fitted
 
 DATA = Path(__file__).resolve().parent.parent / "evaluation" / "data"
 SEED = 7
@@ -98,13 +98,7 @@ def fit(chrome: list[str], story: list[str]) -> LineModel:
     for line in story:
         trainer.append([[*features(line, fold(line)), "bias"]], ["story"])
     trainer.set_params({"c1": 0.0, "c2": 1.0, "max_iterations": 300})
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "lines")
-        trainer.train(path)
-        tagger = pycrfsuite.Tagger()
-        tagger.open(path)
-        info = tagger.info()
-        tagger.close()
+    info = fitted(trainer)
     weights: dict[str, float] = {}
     for (attribute, label), w in info.state_features.items():
         weights[attribute] = weights.get(attribute, 0.0) + (w if label == "chrome" else -w)

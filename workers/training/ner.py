@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from workers.evaluation.entities import DEV, evaluate
 from workers.pipeline.crf import TEMPLATES, run_keys, runs_of
 from workers.pipeline.entities import EntityTagger, Gazetteer
 from workers.pipeline.tagger import Tagger
+from workers.training.crfsuite import fitted
 
 OUT = Path(__file__).resolve().parent.parent / "data"
 MIN_COUNT = 2  # a feature seen once is noise, and doubles the model
@@ -190,13 +190,7 @@ def fit(train: list[Sentence], lex: Lexicons, c1: float, c2: float) -> Tagger:
     for seq, labels in runs(train, opening, lex):
         trainer.append(seq, labels)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": 200, "feature.minfreq": MIN_COUNT})
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "crf")
-        trainer.train(path)
-        crf = pycrfsuite.Tagger()
-        crf.open(path)
-        info = crf.info()
-        crf.close()
+    info = fitted(trainer)
     labels = tuple(sorted(info.labels, key=info.labels.get))
     index = {label: i for i, label in enumerate(labels)}
     vocab: list[dict[str, int]] = [{} for _ in TEMPLATES]
