@@ -275,9 +275,7 @@ def test_a_line_cleaning_cut_in_some_stories_is_still_learned():
     rng = random.Random(17)
     learner = Learner(LearnOptions(min_stories=5))
     for n in range(5):  # cut by cleaning at the end: not in the body, counted
-        _, sighting = learner.observe(
-            "kabar", body(rng, ad=False), load_nothing, cut_before=(AD,)
-        )
+        _, sighting = learner.observe("kabar", body(rng, ad=False), load_nothing, cut_before=(AD,))
         learner.count(sighting, f"cut {n}", load_nothing)
     cut = see(learner, "kabar", body(rng))  # the same line in a story's middle
     assert cut is not None and cut.cut == [AD]

@@ -105,3 +105,13 @@ def test_incomplete_security_settings_are_refused(change, variable):
     env = {k: v for k, v in env.items() if v is not None}
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env(env)
+
+
+def test_the_line_model_can_be_turned_off():
+    from workers.pipeline.core import PipelineOptions
+
+    assert PipelineOptions.from_settings(Settings.from_env({})).clean.line_model
+    off = Settings.from_env({"NEWSWIRE_LINE_MODEL": "OFF"})
+    assert not PipelineOptions.from_settings(off).clean.line_model
+    with pytest.raises(ConfigError):
+        Settings.from_env({"NEWSWIRE_LINE_MODEL": "maybe"})

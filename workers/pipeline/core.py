@@ -69,7 +69,7 @@ class PipelineOptions:
                 raise ConfigError("NEWSWIRE_ALLOW_LIST", path, str(exc)) from None
         return cls(
             parse=ParseOptions(max_bytes=settings.max_body_bytes),
-            clean=CleanOptions(allow=allow),
+            clean=CleanOptions(allow=allow, line_model=settings.line_model == "on"),
             learn=LearnOptions(min_stories=settings.learn_min_stories),
             dedupe=DedupeOptions(
                 retention_seconds=settings.dedupe_retention_hours * 3600.0,
