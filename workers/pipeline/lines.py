@@ -7,10 +7,10 @@ here), about the article (this story, artikel ini), with links, addresses and
 labels, and without what a story's sentence has (reported speech, quotes, a
 narrative of who did what). A linear model over such features, trained on real
 outlets' lines and real news sentences (`python -m workers.training.lines`), scores
-each short line the rules left; a line scoring above the model's threshold goes
-(`removed` reason `rule:line_model`). The threshold was chosen on content the model
-never saw, for a content loss near zero: the model is a net under the rules, not
-a replacement for them.
+a story's first and last lines and its short lines that the rules left; a line
+scoring above the model's threshold goes (`removed` reason `rule:line_model`). The
+threshold was chosen on story lines held back from training, for a content loss
+near zero: the model is a net under the rules, not a replacement for them.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ MODEL = Path(__file__).resolve().parent.parent / "data" / "lines.json"
 # to EDGE_CHARS, and short lines anywhere. Scoring costs ~35 us for a 150-character
 # line: scoring every line of a 4 KB story cost more than the rest of cleaning; this
 # costs ~150 us a story, and 89% of the survey's lines are within 120 characters.
-# A short line in the middle needs MIDDLE_MARGIN more: subheadings live there ("Harga
-# Emas Antam Hari Ini" scores 1.0 over the threshold; on the content never trained on,
-# no line is within 3 of it).
+# A short line in the middle needs MIDDLE_MARGIN more: subheadings live there (a first
+# training scored the subheading "Harga Emas Antam Hari Ini" 1.0 over the threshold;
+# of 6,580 real news lines never trained on, the highest scores 1.3 under it).
 HEAD_LINES = 1
 TAIL_LINES = 4
 EDGE_CHARS = 200
