@@ -119,23 +119,33 @@ class Sighting:
     lines: dict[int, tuple[int, str]]  # key -> (place, line), each distinct line once
 
 
-def _trimmed(lines: dict[int, list[int]], since: int, keep: int) -> dict[int, list[int]]:
-    """The `keep` lines seen in most stories (then most recently), last seen after `since`."""
-    ranked = sorted(
-        ((entry[0], entry[1], key) for key, entry in lines.items() if entry[1] > since),
-        reverse=True,
-    )[:keep]
-    return {key: lines[key] for _, _, key in ranked}
-
-
-class SourceLines:
-    """One source's line counts: key -> [stories, last, event, place, steady]."""
+class _Counts:
+    """Line counts by key, each entry opening with [stories, last], and the stories
+    counted so far; bounded by `_bound`."""
 
     __slots__ = ("lines", "stories")
 
-    def __init__(self, stories: int = 0, lines: dict[int, list[int]] | None = None) -> None:
-        self.stories = stories  # stories of this source counted so far
+    def __init__(self, stories: int = 0, lines: dict[int, list] | None = None) -> None:
+        self.stories = stories
         self.lines = lines if lines is not None else {}
+
+    def _bound(self, keep: int, window: int) -> None:
+        """Past twice `keep` lines: the `keep` seen in most stories (then most recently),
+        last seen within the last `window` stories."""
+        if len(self.lines) <= 2 * keep:
+            return
+        since = self.stories - window
+        ranked = sorted(
+            ((entry[0], entry[1], key) for key, entry in self.lines.items() if entry[1] > since),
+            reverse=True,
+        )[:keep]
+        self.lines = {key: self.lines[key] for _, _, key in ranked}
+
+
+class SourceLines(_Counts):
+    """One source's line counts: key -> [stories, last, event, place, steady]."""
+
+    __slots__ = ()
 
     def learned(self, key: int, opts: LearnOptions) -> bool:
         entry = self.lines.get(key)
@@ -162,8 +172,7 @@ class SourceLines:
             entry[1] = self.stories
             if not was and self.learned(key, opts):
                 reached.append(key)
-        if len(self.lines) > 2 * opts.max_lines:
-            self.lines = _trimmed(self.lines, self.stories - opts.window, opts.max_lines)
+        self._bound(opts.max_lines, opts.window)
         return reached
 
     def to_bytes(self) -> bytes:
@@ -185,14 +194,10 @@ class SourceLines:
         return cls(stories, {int(k): [int(n), int(last), 0, NOWHERE, 0] for k, n, last in rows})
 
 
-class CrossLines:
+class CrossLines(_Counts):
     """Line counts across sources: key -> [stories, last, event, [source hashes], at_end]."""
 
-    __slots__ = ("lines", "stories")
-
-    def __init__(self, stories: int = 0, lines: dict[int, list] | None = None) -> None:
-        self.stories = stories  # stories of all sources counted so far
-        self.lines = lines if lines is not None else {}
+    __slots__ = ()
 
     def learned(self, key: int, opts: LearnOptions) -> bool:
         entry = self.lines.get(key)
@@ -226,8 +231,7 @@ class CrossLines:
                 entry[3].append(source)
             if not was and self.learned(key, opts):
                 reached.append(key)
-        if len(self.lines) > 2 * opts.cross_max_lines:
-            self.lines = _trimmed(self.lines, self.stories - opts.window, opts.cross_max_lines)
+        self._bound(opts.cross_max_lines, opts.window)
         return reached
 
     def to_bytes(self) -> bytes:
